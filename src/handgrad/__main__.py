@@ -1,0 +1,5 @@
+import sys
+
+from handgrad.cli import main
+
+sys.exit(main())

@@ -1,0 +1,95 @@
+"""Input validation shared by the public functions.
+
+Every check runs on static information only (names, shapes, dtypes), so it works the
+same eagerly and under ``jax.jit``; a bad input raises ``ValueError`` that says what
+was expected and what was given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+
+def check_name(kind: str, name: str, valid: Iterable[str]) -> None:
+    """Raises ``ValueError`` unless ``name`` is one of ``valid``."""
+    valid = sorted(valid)
+    if name not in valid:
+        raise ValueError(f"unknown {kind} {name!r}; expected one of {valid}")
+
+
+def check_ndim(what: str, a: jax.Array, ndim: int, layout: str) -> None:
+    """Raises ``ValueError`` unless ``a`` has ``ndim`` axes (``layout`` names them)."""
+    if a.ndim != ndim:
+        raise ValueError(f"{what} must have shape {layout}, got shape {tuple(a.shape)}")
+
+
+def check_dim(what: str, got: int, expected: int, why: str) -> None:
+    """Raises ``ValueError`` unless a dimension agrees with the one ``why`` fixes."""
+    if got != expected:
+        raise ValueError(f"{what} has size {got} but {why} needs {expected}")
+
+
+def check_keys(what: str, tree: Mapping, required: set[str], optional: set[str]) -> None:
+    """Raises ``ValueError`` when a dict of parameters misses or adds keys."""
+    if not isinstance(tree, Mapping):
+        raise ValueError(f"{what} must be a dict, got {type(tree).__name__}")
+    keys = set(tree)
+    missing, extra = required - keys, keys - required - optional
+    if missing or extra:
+        allowed = sorted(required) + [f"{k} (optional)" for k in sorted(optional)]
+        raise ValueError(
+            f"{what} has keys {sorted(keys)}; expected {allowed}"
+            + (f"; missing {sorted(missing)}" if missing else "")
+            + (f"; unexpected {sorted(extra)}" if extra else "")
+        )
+
+
+def check_floating(what: str, a: jax.Array) -> None:
+    """Raises ``ValueError`` unless ``a`` holds floating-point numbers."""
+    if not jnp.issubdtype(a.dtype, jnp.floating):
+        raise ValueError(f"{what} must be a floating-point array, got dtype {a.dtype}")
+
+
+def check_same_dtype(what: str, a: jax.Array, ref_what: str, ref: jax.Array) -> None:
+    """Raises ``ValueError`` when two arrays that meet in a product differ in dtype."""
+    if a.dtype != ref.dtype:
+        raise ValueError(
+            f"{what} has dtype {a.dtype} but {ref_what} has dtype {ref.dtype}; "
+            "cast one of them so both agree"
+        )
+
+
+def check_labels(what: str, y: jax.Array, num_classes: int) -> None:
+    """Raises ``ValueError`` for non-integer labels, or concrete labels out of range.
+
+    Traced labels (inside ``jit``) are checked for dtype only: their values are not
+    known at trace time.
+    """
+    if not jnp.issubdtype(y.dtype, jnp.integer):
+        raise ValueError(
+            f"{what} must hold integer class labels for softmax cross-entropy, got dtype {y.dtype}"
+        )
+    if isinstance(y, jax.core.Tracer) or y.size == 0:
+        return
+    values = np.asarray(y)
+    low, high = int(values.min()), int(values.max())
+    if low < 0 or high >= num_classes:
+        raise ValueError(
+            f"{what} must lie in 0..{num_classes - 1} (the model has {num_classes} outputs), "
+            f"got labels in {low}..{high}"
+        )
+
+
+def check_lam(lam) -> None:
+    """Raises ``ValueError`` for a negative or non-scalar concrete penalty weight λ."""
+    if isinstance(lam, jax.core.Tracer):
+        return
+    values = np.asarray(lam)
+    if values.ndim != 0:
+        raise ValueError(f"lam must be a scalar, got shape {values.shape}")
+    if not np.isfinite(values) or values < 0:
+        raise ValueError(f"lam must be a finite number >= 0, got {lam!r}")
