@@ -34,7 +34,7 @@ def squared_distances(x: ArrayLike, W: ArrayLike) -> jax.Array:
     check_ndim("W", W, 2, "(K, d)")
     check_ndim("x", x, 1, "(d,)")
     check_dim("x", x.shape[0], W.shape[1], f"W of shape {tuple(W.shape)}")
-    r = x - W
+    r = x[None, :] - W
     return jnp.sum(r * r, axis=1)
 
 

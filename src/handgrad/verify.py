@@ -24,6 +24,10 @@ from handgrad.mlp1_backprop import mlp1_forward_batch, mlp1_hand_grads
 
 DTYPES = ("float32", "float64")
 
+# The hand gradients are checked as training runs them: compiled.
+_mlp1_hand_grads = jax.jit(mlp1_hand_grads, static_argnames=("activation", "loss"))
+_linear_hand_grad = jax.jit(linear_hand_grad)
+
 
 class Case(NamedTuple):
     """One objective/hand-gradient pair at one point, and how to label it."""
@@ -67,7 +71,7 @@ def mlp1_cases(key: jax.Array, d=5, h=7, q=3, P=8, lam=0.1) -> Iterator[Case]:
         else:
             Y = jax.random.normal(ky, (P, q), jnp.float64)
         yield Case(
-            "mlp1", activation, loss, bias, dtype, mlp1_objective, mlp1_hand_grads, params,
+            "mlp1", activation, loss, bias, dtype, mlp1_objective, _mlp1_hand_grads, params,
             (X, Y), {"lam": lam, "activation": activation, "loss": loss},
             _mlp1_preactivations if activation in KINKED_ACTIVATIONS else None,
         )  # fmt: skip
@@ -82,7 +86,7 @@ def linear_cases(key: jax.Array, d=6, q=3, P=9) -> Iterator[Case]:
         Y = jax.random.normal(ky, (P,) if outputs is None else (P, outputs), jnp.float64)
         model = "linear" if outputs is None else f"linear-q{q}"
         yield Case(
-            model, "-", "squared_error", False, dtype, linear_objective, linear_hand_grad, w,
+            model, "-", "squared_error", False, dtype, linear_objective, _linear_hand_grad, w,
             (X, Y), {},
         )  # fmt: skip
 

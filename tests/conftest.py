@@ -1,0 +1,15 @@
+"""A strict test environment (equinox's habit): float64 available, rank promotion and
+implicit dtype promotion are errors, and so is every warning (pyproject's filterwarnings).
+"""
+
+import jax
+import pytest
+
+jax.config.update("jax_enable_x64", True)
+jax.config.update("jax_numpy_rank_promotion", "raise")
+jax.config.update("jax_numpy_dtype_promotion", "strict")
+
+
+@pytest.fixture
+def key():
+    return jax.random.key(0)

@@ -1,0 +1,49 @@
+import subprocess
+import sys
+
+import pytest
+
+from handgrad import verify
+from handgrad.cli import main
+
+
+def test_verify_prints_a_passing_table_and_exits_zero(capsys):
+    assert main(["verify", "--model", "linear"]) == 0
+    out = capsys.readouterr().out
+    assert "worst rel. error per leaf" in out and "2 of 2 cases passed" in out
+    assert sum(line.endswith(" pass") for line in out.splitlines()) == 2
+
+
+def test_full_grid_covers_every_activation_loss_bias_and_dtype():
+    grid = verify.cases()
+    mlp = [c for c in grid if c.model == "mlp1"]
+    assert {(c.activation, c.loss, c.bias, c.dtype) for c in mlp} == {
+        (a, l, b, d)
+        for a in ("relu", "tanh", "sigmoid", "leaky_relu", "softplus", "identity")
+        for l in ("squared_error", "softmax_cross_entropy")
+        for b in (False, True)
+        for d in ("float32", "float64")
+    }
+
+
+def test_verify_exits_nonzero_when_a_case_fails(monkeypatch, capsys):
+    broken = lambda w, X, Y: 1.001 * verify.linear_hand_grad(w, X, Y)
+    grid = [c._replace(hand_grad=broken) for c in verify.cases() if c.model == "linear"]
+    monkeypatch.setattr(verify, "cases", lambda seed=0: grid)
+    assert main(["verify"]) == 1
+    out = capsys.readouterr().out
+    assert "FAIL" in out and "0 of 2 cases passed" in out and "against grad exceeds" in out
+
+
+def test_bad_filter_is_a_clear_error(capsys):
+    assert main(["verify", "--activation", "rleu"]) == 2
+    assert "no case has activation 'rleu'; choose from" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_the_installed_command_runs_the_whole_grid():
+    done = subprocess.run(
+        [sys.executable, "-m", "handgrad", "verify"], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "52 of 52 cases passed" in done.stdout
