@@ -8,9 +8,9 @@ bias is on. The bias is not penalised: s = λ/2 (‖W⁽¹⁾‖²_F + ‖W⁽²
 The model is written for one sample, ``mlp1(x, params)``, the lecture's G(x, w);
 batches go through ``jax.vmap`` (see ``handgrad.losses``).
 
->>> import jax
->>> params = mlp1_init(jax.random.key(0), d=4, h=8, q=3)
->>> mlp1(jax.numpy.ones(4), params).shape
+>>> import jax, jax.numpy as jnp
+>>> params = mlp1_init(jax.random.key(0), d=4, h=8, q=3, dtype=jnp.float32)
+>>> mlp1(jnp.ones(4, jnp.float32), params).shape
 (3,)
 """
 

@@ -1,5 +1,6 @@
-"""A strict test environment (equinox's habit): float64 available, rank promotion and
-implicit dtype promotion are errors, and so is every warning (pyproject's filterwarnings).
+"""A strict test environment for the tests and the doctests (equinox's habit): float64
+available, rank promotion and implicit dtype promotion are errors, and so is every warning
+(pyproject's filterwarnings).
 """
 
 import jax
