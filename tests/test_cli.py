@@ -14,6 +14,11 @@ def test_verify_prints_a_passing_table_and_exits_zero(capsys):
     assert sum(line.endswith(" pass") for line in out.splitlines()) == 2
 
 
+def test_grid_covers_the_modules_the_deep_mlp_and_mynet():
+    models = {c.model for c in verify.cases()}
+    assert {"module:linear", "module:flatten", "module:relu", "mlp-2", "mlp-4", "mynet"} <= models
+
+
 def test_full_grid_covers_every_activation_loss_bias_and_dtype():
     grid = verify.cases()
     mlp = [c for c in grid if c.model == "mlp1"]
@@ -46,4 +51,7 @@ def test_the_installed_command_runs_the_whole_grid():
         [sys.executable, "-m", "handgrad", "verify"], capture_output=True, text=True, timeout=600
     )
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "52 of 52 cases passed" in done.stdout
+    n = len(verify.cases())
+    assert f"{n} of {n} cases passed" in done.stdout
+    for model in ("linear", "mlp1", "module:linear", "module:flatten", "mlp-4", "mynet"):
+        assert f"\n{model} " in done.stdout, model

@@ -39,7 +39,7 @@ def test_unknown_names(f, problem):
         (lambda p, X, Y: (p, X, Y.astype(jnp.float64)), r"integer class labels.*float64"),
         (lambda p, X, Y: (p, X, Y.at[0].set(2)), r"Y must lie in 0..1 .*got labels in 0..2"),
         (lambda p, X, Y: (p, X, Y.at[0].set(-1)), r"got labels in -1"),
-        (lambda p, X, Y: (p, X.astype(jnp.float32), Y), r"X has dtype float32 but W1 has dtype float64"),
+        (lambda p, X, Y: (p, X.astype(jnp.float32), Y), r"X has dtype float32 but the parameters have dtype float64"),
         (lambda p, X, Y: (p, X[:0], Y[:0]), r"at least one sample"),
     ],
 )
@@ -54,7 +54,7 @@ def test_squared_error_targets_must_match_outputs(f, problem):
     params, X, _ = problem
     with pytest.raises(ValueError, match=r"Y must have shape \(P, q\)"):
         f(params, X, jnp.zeros((5,)), lam=0.0, loss="squared_error")
-    with pytest.raises(ValueError, match=r"Y.shape\[1\] has size 3 but W2 of shape \(2, 4\) needs 2"):
+    with pytest.raises(ValueError, match=r"Y.shape\[1\] has size 3 but a model with 2 outputs needs 2"):
         f(params, X, jnp.zeros((5, 3)), lam=0.0, loss="squared_error")
 
 

@@ -5,6 +5,8 @@ proven equal to autodiff.
 from handgrad.activations import ACTIVATIONS
 from handgrad.activations import Activation
 from handgrad.activations import get_activation
+from handgrad.cost_module import CostModule
+from handgrad.cost_module import cost_module
 from handgrad.costs import COSTS
 from handgrad.costs import Cost
 from handgrad.costs import get_cost
@@ -12,11 +14,17 @@ from handgrad.costs import softmax_cross_entropy
 from handgrad.costs import softmax_cross_entropy_grad
 from handgrad.costs import squared_error
 from handgrad.costs import squared_error_grad
+from handgrad.derivations import perturbation
+from handgrad.derivations import through_nonlinearity
+from handgrad.derivations import through_weighted_sum
 from handgrad.gradcheck import GradCheckReport
 from handgrad.gradcheck import GradientCheckError
 from handgrad.gradcheck import KinkWarning
 from handgrad.gradcheck import LeafReport
 from handgrad.gradcheck import check_gradients
+from handgrad.graph import Node
+from handgrad.graph import graph_backward
+from handgrad.graph import graph_forward
 from handgrad.linear import linear
 from handgrad.linear import linear_hand_grad
 from handgrad.linear import linear_init
@@ -24,6 +32,11 @@ from handgrad.linear import linear_objective
 from handgrad.losses import average_loss
 from handgrad.losses import l2_penalty
 from handgrad.losses import per_sample_loss
+from handgrad.memory import MemoryFootprint
+from handgrad.memory import mlp_memory
+from handgrad.mlp import mlp
+from handgrad.mlp import mlp_init
+from handgrad.mlp import mlp_objective
 from handgrad.mlp1 import mlp1
 from handgrad.mlp1 import mlp1_init
 from handgrad.mlp1 import mlp1_objective
@@ -36,9 +49,30 @@ from handgrad.mlp1_backprop import mlp1_forward
 from handgrad.mlp1_backprop import mlp1_forward_batch
 from handgrad.mlp1_backprop import mlp1_hand_grads
 from handgrad.mlp1_backprop import mlp1_sample_hand_grads
+from handgrad.mlp_backprop import mlp_forward_batch
+from handgrad.mlp_backprop import mlp_hand_grads
+from handgrad.mlp_backprop import mlp_modules
+from handgrad.mlp_backprop import mlp_stack_params
+from handgrad.module import Module
+from handgrad.module import activation_module
+from handgrad.module import flatten_module
+from handgrad.module import linear_module
+from handgrad.module import row_gradients
+from handgrad.module import vjp_from_row_gradients
+from handgrad.mynet import IMAGE_SHAPE
+from handgrad.mynet import MYNET_WIDTHS
+from handgrad.mynet import mynet
+from handgrad.mynet import mynet_hand_grads
+from handgrad.mynet import mynet_init
+from handgrad.mynet import mynet_modules
 from handgrad.nearest_neighbour import nearest_neighbour
 from handgrad.nearest_neighbour import nearest_neighbour_objective
 from handgrad.nearest_neighbour import squared_distances
+from handgrad.stack import stack_backward
+from handgrad.stack import stack_backward_jacobians
+from handgrad.stack import stack_cost_grads
+from handgrad.stack import stack_forward
+from handgrad.stack import unravel_like
 
 __version__ = "0.1.0"
 
@@ -47,21 +81,34 @@ __all__ = (
     "Activation",
     "COSTS",
     "Cost",
+    "CostModule",
     "GradCheckReport",
     "GradientCheckError",
+    "IMAGE_SHAPE",
     "KinkWarning",
     "LeafReport",
     "MLP1Backward",
     "MLP1Cache",
+    "MYNET_WIDTHS",
+    "MemoryFootprint",
+    "Module",
+    "Node",
+    "activation_module",
     "average_loss",
     "check_gradients",
+    "cost_module",
+    "flatten_module",
     "get_activation",
     "get_cost",
+    "graph_backward",
+    "graph_forward",
     "l2_penalty",
     "linear",
     "linear_hand_grad",
     "linear_init",
+    "linear_module",
     "linear_objective",
+    "mlp",
     "mlp1",
     "mlp1_backward",
     "mlp1_backward_batch",
@@ -72,12 +119,33 @@ __all__ = (
     "mlp1_objective",
     "mlp1_sample_hand_grads",
     "mlp1_sample_objective",
+    "mlp_forward_batch",
+    "mlp_hand_grads",
+    "mlp_init",
+    "mlp_memory",
+    "mlp_modules",
+    "mlp_objective",
+    "mlp_stack_params",
+    "mynet",
+    "mynet_hand_grads",
+    "mynet_init",
+    "mynet_modules",
     "nearest_neighbour",
     "nearest_neighbour_objective",
     "per_sample_loss",
+    "perturbation",
+    "row_gradients",
     "softmax_cross_entropy",
     "softmax_cross_entropy_grad",
     "squared_distances",
     "squared_error",
     "squared_error_grad",
+    "stack_backward",
+    "stack_backward_jacobians",
+    "stack_cost_grads",
+    "stack_forward",
+    "through_nonlinearity",
+    "through_weighted_sum",
+    "unravel_like",
+    "vjp_from_row_gradients",
 )

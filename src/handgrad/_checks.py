@@ -93,3 +93,29 @@ def check_lam(lam) -> None:
         raise ValueError(f"lam must be a scalar, got shape {values.shape}")
     if not np.isfinite(values) or values < 0:
         raise ValueError(f"lam must be a finite number >= 0, got {lam!r}")
+
+
+def check_batch(X: jax.Array, Y: jax.Array, d: int, q: int, loss: str, dtype, why: str) -> None:
+    """Validates inputs X (P, d) and targets Y for a model with d inputs and q outputs.
+
+    Y holds integer labels (P,) for softmax cross-entropy, targets (P, q) otherwise.
+    ``why`` names the parameter that fixes d, e.g. "W1 of shape (h, d)".
+    """
+    check_ndim("X", X, 2, "(P, d)")
+    if X.dtype != dtype:
+        raise ValueError(
+            f"X has dtype {X.dtype} but the parameters have dtype {dtype}; "
+            "cast one of them so both agree"
+        )
+    check_dim("X.shape[1]", X.shape[1], d, why)
+    if X.shape[0] < 1:
+        raise ValueError("X must hold at least one sample, got shape (0, d)")
+    if loss == "softmax_cross_entropy":
+        check_ndim("Y", Y, 1, "(P,) of integer labels for softmax cross-entropy")
+        check_labels("Y", Y, q)
+    else:
+        check_ndim("Y", Y, 2, "(P, q) of targets for squared error")
+        check_dim("Y.shape[1]", Y.shape[1], q, f"a model with {q} outputs")
+        if Y.dtype != dtype:
+            raise ValueError(f"Y has dtype {Y.dtype} but the parameters have dtype {dtype}")
+    check_dim("Y.shape[0]", Y.shape[0], X.shape[0], "X.shape[0] (one target per sample)")

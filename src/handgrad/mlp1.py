@@ -24,10 +24,10 @@ import jax.numpy as jnp
 from jax.typing import ArrayLike
 
 from handgrad._checks import (
+    check_batch,
     check_dim,
     check_floating,
     check_keys,
-    check_labels,
     check_lam,
     check_ndim,
     check_same_dtype,
@@ -86,20 +86,8 @@ def as_mlp1_inputs(
         check_dim("b1", p["b1"].shape[0], W1.shape[0], f"W1 of shape {tuple(W1.shape)}")
         check_same_dtype("b1", p["b1"], "W1", W1)
     X, Y = jnp.asarray(X), jnp.asarray(Y)
-    check_ndim("X", X, 2, "(P, d)")
-    check_same_dtype("X", X, "W1", W1)
-    check_dim("X.shape[1]", X.shape[1], W1.shape[1], f"W1 of shape {tuple(W1.shape)}")
-    if X.shape[0] < 1:
-        raise ValueError("X must hold at least one sample, got shape (0, d)")
-    q = W2.shape[0]
-    if loss == "softmax_cross_entropy":
-        check_ndim("Y", Y, 1, "(P,) of integer labels for softmax cross-entropy")
-        check_labels("Y", Y, q)
-    else:
-        check_ndim("Y", Y, 2, "(P, q) of targets for squared error")
-        check_dim("Y.shape[1]", Y.shape[1], q, f"W2 of shape {tuple(W2.shape)}")
-        check_same_dtype("Y", Y, "W1", W1)
-    check_dim("Y.shape[0]", Y.shape[0], X.shape[0], "X.shape[0] (one target per sample)")
+    d, q = W1.shape[1], W2.shape[0]
+    check_batch(X, Y, d, q, loss, W1.dtype, f"W1 of shape {tuple(W1.shape)}")
     return p, X, Y
 
 

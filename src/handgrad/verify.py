@@ -16,17 +16,23 @@ import jax
 import jax.numpy as jnp
 
 from handgrad.activations import ACTIVATIONS, KINKED_ACTIVATIONS
-from handgrad.costs import COSTS
+from handgrad.costs import COSTS, softmax_cross_entropy
 from handgrad.gradcheck import GradCheckReport, KinkWarning, check_gradients
 from handgrad.linear import linear_hand_grad, linear_init, linear_objective
+from handgrad.mlp import mlp_init, mlp_objective
 from handgrad.mlp1 import mlp1_init, mlp1_objective
 from handgrad.mlp1_backprop import mlp1_forward_batch, mlp1_hand_grads
+from handgrad.mlp_backprop import mlp_forward_batch, mlp_hand_grads
+from handgrad.module import Module, activation_module, flatten_module, linear_module
+from handgrad.mynet import IMAGE_SHAPE, mynet, mynet_hand_grads, mynet_init
 
 DTYPES = ("float32", "float64")
 
 # The hand gradients are checked as training runs them: compiled.
 _mlp1_hand_grads = jax.jit(mlp1_hand_grads, static_argnames=("activation", "loss"))
 _linear_hand_grad = jax.jit(linear_hand_grad)
+_mlp_hand_grads = jax.jit(mlp_hand_grads, static_argnames=("activation", "loss"))
+_mynet_hand_grads = jax.jit(mynet_hand_grads)
 
 
 class Case(NamedTuple):
@@ -91,11 +97,95 @@ def linear_cases(key: jax.Array, d=6, q=3, P=9) -> Iterator[Case]:
         )  # fmt: skip
 
 
+def _module_objective(p, u, *, module):
+    return jnp.sum(u * module.forward(p["z"], p["w"]))
+
+
+def _module_hand_grad(p, u, *, module):
+    dz, dw = module.vjp(p["z"], p["w"], u)
+    return {"w": dw, "z": dz}
+
+
+def _module_kinks(p, u, *, module):
+    return p["z"]
+
+
+def module_cases(key: jax.Array) -> Iterator[Case]:
+    """Each module's VJP, through J = ⟨u, f(z, w)⟩ whose gradient is exactly the VJP at u."""
+    modules: list[tuple[Module, tuple, dict]] = []
+    for i, bias in enumerate((False, True)):
+        kW, kb = jax.random.split(jax.random.fold_in(key, i))
+        w = {"W": jax.random.normal(kW, (4, 6), jnp.float64)}
+        if bias:
+            w["b"] = jax.random.normal(kb, (4,), jnp.float64)
+        modules.append((linear_module(bias), (6,), w))
+    modules += [(activation_module(name), (6,), {}) for name in ACTIVATIONS]
+    modules.append((flatten_module((3, 4, 5)), (3, 4, 5), {}))
+    for i, (module, shape, w) in enumerate(modules):
+        kz, ku = jax.random.split(jax.random.fold_in(key, 100 + i))
+        z = jax.random.normal(kz, (5, *shape), jnp.float64)  # a batch of five samples
+        u = jax.random.normal(ku, module.forward(z, w).shape, jnp.float64)
+        kinked = module.name in KINKED_ACTIVATIONS
+        activation = module.name if module.name in ACTIVATIONS else "-"
+        yield Case(
+            f"module:{module.name}", activation, "-", "b" in w, "float64", _module_objective,
+            _module_hand_grad, {"z": z, "w": w}, (u,), {"module": module},
+            _module_kinks if kinked else None,
+        )  # fmt: skip
+
+
+def _mlp_preactivations(params, X, Y, *, activation, loss, lam):
+    return mlp_forward_batch(params, X, activation=activation)[1:-1:2]
+
+
+def mlp_cases(key: jax.Array, P=8) -> Iterator[Case]:
+    """The deep MLP at depths 2 and 4, every loss, with and without biases."""
+    grid = [(depth, act, loss, bias, "float64") for depth, act, loss, bias in itertools.product(
+        (2, 4), ("relu", "tanh", "sigmoid"), COSTS, (False, True))]  # fmt: skip
+    grid += [(3, "relu", loss, True, "float32") for loss in COSTS]
+    for i, (depth, activation, loss, bias, dtype) in enumerate(grid):
+        kp, kx, ky = jax.random.split(jax.random.fold_in(key, i), 3)
+        widths = [5] + [6 - k % 2 for k in range(depth - 1)] + [3]
+        params = mlp_init(kp, widths, bias=bias, dtype=jnp.float64, init="torch")
+        X = jax.random.normal(kx, (P, 5), jnp.float64)
+        if loss == "softmax_cross_entropy":
+            Y = jax.random.randint(ky, (P,), 0, 3)
+        else:
+            Y = jax.random.normal(ky, (P, 3), jnp.float64)
+        yield Case(
+            f"mlp-{depth}", activation, loss, bias, dtype, mlp_objective, _mlp_hand_grads,
+            params, (X, Y), {"activation": activation, "loss": loss, "lam": 0.1},
+            _mlp_preactivations if activation in KINKED_ACTIVATIONS else None,
+        )  # fmt: skip
+
+
+def _mynet_objective(params, image, label):
+    return softmax_cross_entropy(label, mynet(params, image))
+
+
+def mynet_cases(key: jax.Array) -> Iterator[Case]:
+    """The lecture's mynet, flatten included, in both dtypes."""
+    kp, kx = jax.random.split(key)
+    params = mynet_init(kp, jnp.float64)
+    image = jax.random.normal(kx, IMAGE_SHAPE, jnp.float64)
+    for dtype in DTYPES:
+        yield Case(
+            "mynet", "relu", "softmax_cross_entropy", True, dtype, _mynet_objective,
+            _mynet_hand_grads, params, (image, jnp.asarray(3)), {},
+        )  # fmt: skip
+
+
 def cases(seed: int = 0) -> list[Case]:
     """Every case of the grid."""
     key = jax.random.key(seed)
     with jax.enable_x64(True):
-        return [*linear_cases(jax.random.fold_in(key, 1)), *mlp1_cases(jax.random.fold_in(key, 2))]
+        return [
+            *linear_cases(jax.random.fold_in(key, 1)),
+            *mlp1_cases(jax.random.fold_in(key, 2)),
+            *module_cases(jax.random.fold_in(key, 3)),
+            *mlp_cases(jax.random.fold_in(key, 4)),
+            *mynet_cases(jax.random.fold_in(key, 5)),
+        ]
 
 
 def select(grid: list[Case], **labels: str | None) -> list[Case]:
@@ -132,12 +222,12 @@ def run(grid: list[Case]) -> list[VerifyRow]:
 def format_table(rows: list[VerifyRow]) -> str:
     """One line per case: labels, worst relative error per leaf, pass/fail."""
     errs = [
-        "  ".join(f"{leaf.path} {leaf.autodiff:.0e} | {leaf.fd:.0e}" for leaf in row.report.leaves)
+        " ".join(f"{leaf.path} {leaf.autodiff:.0e}|{leaf.fd:.0e}" for leaf in row.report.leaves)
         for row in rows
     ]
-    title = "worst rel. error per leaf: autodiff | finite diff."
+    title = "worst rel. error per leaf: autodiff|finite diff."
     width = max(map(len, [title, *errs])) + 2
-    header = f"{'model':<10}{'activation':<12}{'loss':<23}{'bias':<6}{'dtype':<9}"
+    header = f"{'model':<15}{'activation':<12}{'loss':<23}{'bias':<6}{'dtype':<9}"
     lines = [header + title.ljust(width) + "result"]
     for row, err in zip(rows, errs):
         c = row.case
@@ -145,7 +235,7 @@ def format_table(rows: list[VerifyRow]) -> str:
         if row.kink_warnings:
             verdict += " (fd crossed a kink)"
         lines.append(
-            f"{c.model:<10}{c.activation:<12}{c.loss:<23}{'yes' if c.bias else 'no':<6}"
+            f"{c.model:<15}{c.activation:<12}{c.loss:<23}{'yes' if c.bias else 'no':<6}"
             f"{c.dtype:<9}{err:<{width}}{verdict}"
         )
     return "\n".join(lines)

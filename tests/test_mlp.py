@@ -1,0 +1,123 @@
+"""The deep MLP: hand backprop through the module stack against jax.grad, depths 1–6."""
+
+import itertools
+
+import jax
+import jax.numpy as jnp
+import pytest
+
+import handgrad as hg
+from helpers import TOL, rel_err
+
+
+def problem(depth, *, bias, loss, dtype, seed=0, P=6):
+    widths = [5] + [3 + (k * 2) % 5 for k in range(depth - 1)] + [4]
+    kp, kb, kx, ky = jax.random.split(jax.random.key(seed + depth), 4)
+    params = hg.mlp_init(kp, widths, bias=bias, dtype=dtype, init="torch")
+    if bias == "mixed":  # every other layer without a bias
+        params = [{"W": layer["W"]} if k % 2 else layer for k, layer in enumerate(params)]
+    X = jax.random.normal(kx, (P, 5), dtype)
+    if loss == "softmax_cross_entropy":
+        Y = jax.random.randint(ky, (P,), 0, 4)
+    else:
+        Y = jax.random.normal(ky, (P, 4), dtype)
+    return params, X, Y
+
+
+def _pair(params, X, Y, lam, activation, loss):
+    kw = {"lam": lam, "activation": activation, "loss": loss}
+    return hg.mlp_hand_grads(params, X, Y, **kw), jax.grad(hg.mlp_objective)(params, X, Y, **kw)
+
+
+pair = jax.jit(_pair, static_argnames=("activation", "loss"))
+
+
+ACTS = ["relu", "tanh", "sigmoid"]
+# Every activation and loss at every depth, with bias on some layers only (float64);
+# then bias on/off at every depth in float32, the activation cycling with depth.
+GRID = [
+    (depth, act, loss, "mixed", jnp.float64)
+    for depth, act, loss in itertools.product(range(1, 7), ACTS, sorted(hg.COSTS))
+] + [
+    (depth, ACTS[depth % 3], loss, bias, dtype)
+    for depth, loss, bias, dtype in itertools.product(
+        range(1, 7), sorted(hg.COSTS), [False, True], [jnp.float32, jnp.float64]
+    )
+]
+
+
+@pytest.mark.parametrize("depth, activation, loss, bias, dtype", GRID)
+def test_hand_grads_equal_jax_grad(depth, activation, loss, bias, dtype):
+    params, X, Y = problem(depth, bias=bias, loss=loss, dtype=dtype)
+    hand, auto = pair(params, X, Y, 0.05, activation, loss)
+    assert len(hand) == len(params)
+    for k, layer in enumerate(params):
+        assert set(hand[k]) == set(layer)
+        for name in layer:
+            assert hand[k][name].shape == layer[name].shape and hand[k][name].dtype == dtype
+            assert rel_err(hand[k][name], auto[k][name]) <= TOL[dtype], (k, name)
+
+
+@pytest.mark.parametrize("activation", ["leaky_relu", "softplus", "identity"])
+def test_other_activations_pass_every_oracle(activation):
+    params, X, Y = problem(3, bias=True, loss="softmax_cross_entropy", dtype=jnp.float64)
+    report = hg.check_gradients(
+        hg.mlp_objective, hg.mlp_hand_grads, params, (X, Y), {"activation": activation, "lam": 0.1}
+    )
+    assert [leaf.path for leaf in report.leaves] == ["0.W", "0.b", "1.W", "1.b", "2.W", "2.b"]
+
+
+def test_penalty_skips_biases_and_lam_defaults_to_zero():
+    params, X, Y = problem(2, bias=True, loss="softmax_cross_entropy", dtype=jnp.float64)
+    J0 = hg.mlp_objective(params, X, Y)
+    J1 = hg.mlp_objective(params, X, Y, lam=2.0)
+    expected = sum(jnp.sum(layer["W"] ** 2) for layer in params)  # λ/2 · 2 = 1
+    assert jnp.allclose(J1 - J0, expected, rtol=1e-12)
+
+
+def test_hand_grads_use_no_autodiff(monkeypatch):
+    params, X, Y = problem(4, bias=True, loss="squared_error", dtype=jnp.float64)
+    expected = jax.grad(hg.mlp_objective)(params, X, Y, loss="squared_error")
+    for name in ("grad", "value_and_grad", "vjp", "jvp", "linearize", "jacfwd", "jacrev"):
+        monkeypatch.setattr(jax, name, lambda *a, **k: (_ for _ in ()).throw(AssertionError("autodiff")))
+    hand = hg.mlp_hand_grads(params, X, Y, loss="squared_error")
+    assert rel_err(hand[0]["W"], expected[0]["W"]) <= 1e-12
+
+
+@pytest.mark.parametrize(
+    "params, message",
+    [
+        ({"W": jnp.ones((2, 5))}, "params must be a non-empty list of layer dicts"),
+        ([], "params must be a non-empty list"),
+        ([{"W": jnp.ones((3, 5))}, {"W": jnp.ones((4, 2))}], r"params\[1\]\['W'\].shape\[1\] has size 2 but params\[0\]\['W'\] of shape \(3, 5\) needs 3"),
+        ([{"W": jnp.ones((4, 5)), "bias": jnp.ones(4)}], r"params\[0\] has keys .* unexpected \['bias'\]"),
+        ([{"W": jnp.ones((4, 5)), "b": jnp.ones(3)}], r"params\[0\]\['b'\] has size 3"),
+        ([{"W": jnp.ones((4, 6))}], r"X.shape\[1\] has size 5 but params\[0\]\['W'\] of shape \(4, 6\) needs 6"),
+    ],
+)
+def test_bad_params_are_named(params, message):
+    X, Y = jnp.ones((2, 5)), jnp.zeros((2,), jnp.int32)
+    for f in (hg.mlp_objective, hg.mlp_hand_grads):
+        with pytest.raises(ValueError, match=message):
+            f(params, X, Y)
+
+
+def test_init_options():
+    params = hg.mlp_init(jax.random.key(0), [400, 300, 2], dtype=jnp.float64, init="torch")
+    W, b = params[0]["W"], params[0]["b"]
+    bound = 1 / 20
+    assert float(jnp.max(jnp.abs(W))) <= bound and float(jnp.max(jnp.abs(b))) <= bound
+    assert abs(float(jnp.std(W)) / (bound / 3**0.5) - 1) < 0.02  # uniform, not normal
+    with pytest.raises(ValueError, match="unknown init 'xavier'"):
+        hg.mlp_init(jax.random.key(0), [2, 2], init="xavier")
+    with pytest.raises(ValueError, match="widths must be two or more positive integers"):
+        hg.mlp_init(jax.random.key(0), [2])
+    assert "b" not in hg.mlp_init(jax.random.key(0), [2, 3], bias=False)[0]
+
+
+def test_jitted_hand_grads_do_not_recompile():
+    params, X, Y = problem(3, bias=True, loss="softmax_cross_entropy", dtype=jnp.float64)
+    f = jax.jit(hg.mlp_hand_grads, static_argnames=("activation", "loss"))
+    f(params, X, Y, lam=0.1)
+    f(params, X + 1, Y, lam=0.2)
+    assert f._cache_size() == 1
