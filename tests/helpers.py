@@ -18,17 +18,31 @@ def rel_err(a, b) -> float:
     return 0.0 if scale == 0 else float(np.linalg.norm(a - b) / scale)
 
 
+def randn(seed: int, shape, dtype=jnp.float64) -> jax.Array:
+    """Test data from NumPy: no XLA compilation per new shape, as eager jax.random needs."""
+    return jnp.asarray(np.random.default_rng(seed).standard_normal(shape), dtype)
+
+
+def hash_seed(seed) -> int:
+    """An int seed from an int or a JAX key."""
+    return seed if isinstance(seed, int) else int(np.asarray(jax.random.key_data(seed)).sum())
+
+
 def mlp1_problem(key, d, h, q, P, *, bias, loss, dtype):
     """Random params (with a non-zero bias), inputs and targets for d2l's MLP."""
-    kp, kb, kx, ky = jax.random.split(key, 4)
-    params = hg.mlp1_init(kp, d, h, q, bias=bias, dtype=dtype)
+    seed = hash_seed(key)
+    rng = np.random.default_rng(seed)
+    params = {
+        "W1": jnp.asarray(rng.standard_normal((h, d)) / np.sqrt(d), dtype),
+        "W2": jnp.asarray(rng.standard_normal((q, h)) / np.sqrt(h), dtype),
+    }
     if bias:
-        params["b1"] = 0.5 * jax.random.normal(kb, (h,), dtype)
-    X = jax.random.normal(kx, (P, d), dtype)
+        params["b1"] = jnp.asarray(0.5 * rng.standard_normal(h), dtype)
+    X = jnp.asarray(rng.standard_normal((P, d)), dtype)
     if loss == "softmax_cross_entropy":
-        Y = jax.random.randint(ky, (P,), 0, q)
+        Y = jnp.asarray(rng.integers(0, q, P), jnp.int32)
     else:
-        Y = jax.random.normal(ky, (P, q), dtype)
+        Y = jnp.asarray(rng.standard_normal((P, q)), dtype)
     return params, X, Y
 
 

@@ -6,7 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import handgrad as hg
-from helpers import mlp1_hand_and_autodiff, mlp1_problem, rel_err
+from helpers import mlp1_hand_and_autodiff, mlp1_problem, randn, rel_err
 
 _linear_pair = jax.jit(lambda w, X, Y: (hg.linear_hand_grad(w, X, Y), jax.grad(hg.linear_objective)(w, X, Y)))
 dims = st.integers(min_value=1, max_value=9)
@@ -28,9 +28,8 @@ def test_mlp1_hand_grads_equal_jax_grad(d, h, q, P, activation, loss, bias, lam,
 @settings(max_examples=25, deadline=None, derandomize=True)
 @given(d=dims, q=st.one_of(st.none(), dims), P=st.integers(1, 12), seed=st.integers(0, 2**16))
 def test_linear_hand_grad_equals_jax_grad(d, q, P, seed):
-    kw, kx, ky = jax.random.split(jax.random.key(seed), 3)
-    w = hg.linear_init(kw, d, q, jnp.float64)
-    X = jax.random.normal(kx, (P, d), jnp.float64)
-    Y = jax.random.normal(ky, (P,) if q is None else (P, q), jnp.float64)
+    w = randn(seed, (d,) if q is None else (q, d))
+    X = randn(seed + 1, (P, d))
+    Y = randn(seed + 2, (P,) if q is None else (P, q))
     hand, auto = _linear_pair(w, X, Y)
     assert rel_err(hand, auto) <= 1e-12

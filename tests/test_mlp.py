@@ -4,6 +4,7 @@ import itertools
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import pytest
 
 import handgrad as hg
@@ -12,15 +13,18 @@ from helpers import TOL, rel_err
 
 def problem(depth, *, bias, loss, dtype, seed=0, P=6):
     widths = [5] + [3 + (k * 2) % 5 for k in range(depth - 1)] + [4]
-    kp, kb, kx, ky = jax.random.split(jax.random.key(seed + depth), 4)
-    params = hg.mlp_init(kp, widths, bias=bias, dtype=dtype, init="torch")
-    if bias == "mixed":  # every other layer without a bias
-        params = [{"W": layer["W"]} if k % 2 else layer for k, layer in enumerate(params)]
-    X = jax.random.normal(kx, (P, 5), dtype)
+    rng = np.random.default_rng(seed + depth)
+    params = []
+    for k, (n_in, n_out) in enumerate(zip(widths, widths[1:])):
+        layer = {"W": jnp.asarray(rng.uniform(-1, 1, (n_out, n_in)) / np.sqrt(n_in), dtype)}
+        if bias is True or (bias == "mixed" and k % 2 == 0):  # "mixed": every other layer
+            layer["b"] = jnp.asarray(rng.uniform(-1, 1, n_out) / np.sqrt(n_in), dtype)
+        params.append(layer)
+    X = jnp.asarray(rng.standard_normal((P, 5)), dtype)
     if loss == "softmax_cross_entropy":
-        Y = jax.random.randint(ky, (P,), 0, 4)
+        Y = jnp.asarray(rng.integers(0, 4, P), jnp.int32)
     else:
-        Y = jax.random.normal(ky, (P, 4), dtype)
+        Y = jnp.asarray(rng.standard_normal((P, 4)), dtype)
     return params, X, Y
 
 
@@ -117,7 +121,15 @@ def test_init_options():
 
 def test_jitted_hand_grads_do_not_recompile():
     params, X, Y = problem(3, bias=True, loss="softmax_cross_entropy", dtype=jnp.float64)
-    f = jax.jit(hg.mlp_hand_grads, static_argnames=("activation", "loss"))
-    f(params, X, Y, lam=0.1)
-    f(params, X + 1, Y, lam=0.2)
-    assert f._cache_size() == 1
+    traces = []
+
+    def counted(params, X, Y, lam):
+        traces.append(1)  # runs only when jit traces, i.e. before each compilation
+        return hg.mlp_hand_grads(params, X, Y, lam=lam)
+
+    f = jax.jit(counted)
+    f(params, X, Y, 0.1)
+    f(jax.tree_util.tree_map(lambda w: -w, params), X + 1, Y, 0.2)
+    assert len(traces) == 1
+    f(params, X[:2], Y[:2], 0.1)
+    assert len(traces) == 2

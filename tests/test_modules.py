@@ -8,17 +8,16 @@ import jax.numpy as jnp
 import pytest
 
 import handgrad as hg
-from helpers import rel_err
+from helpers import randn, rel_err
 
 TOL = 1e-12
 
 
-def _linear_case(key, n_in, n_out, bias):
-    kW, kb, kz = jax.random.split(key, 3)
-    w = {"W": jax.random.normal(kW, (n_out, n_in))}
+def _linear_case(n_in, n_out, bias):
+    w = {"W": randn(1, (n_out, n_in))}
     if bias:
-        w["b"] = jax.random.normal(kb, (n_out,))
-    return hg.linear_module(bias), w, jax.random.normal(kz, (n_in,))
+        w["b"] = randn(2, (n_out,))
+    return hg.linear_module(bias), w, randn(3, (n_in,))
 
 
 CASES = (
@@ -28,13 +27,13 @@ CASES = (
 )
 
 
-def make(case, key=jax.random.key(0)):
+def make(case):
     kind, a, b, bias = case
     if kind == "linear":
-        return _linear_case(key, a, b, bias)
+        return _linear_case(a, b, bias)
     if kind == "flatten":
-        return hg.flatten_module(a), {}, jax.random.normal(key, a)
-    return hg.activation_module(kind), {}, 2 * jax.random.normal(key, (a,))
+        return hg.flatten_module(a), {}, randn(4, a)
+    return hg.activation_module(kind), {}, 2 * randn(5, (a,))
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
@@ -57,9 +56,9 @@ def test_hand_jacobians_equal_jacfwd_and_jacrev(case):
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_hand_vjp_equals_jax_vjp_for_one_sample_and_batches(case, batch):
     f, w, z = make(case)
-    Z = jax.random.normal(jax.random.key(1), batch + z.shape)
+    Z = randn(6, batch + z.shape)
     out, pullback = jax.vjp(f.forward, Z, w)
-    g = jax.random.normal(jax.random.key(2), out.shape)
+    g = randn(7, out.shape)
     dz, dw = f.vjp(Z, w, g)
     auto_z, auto_w = pullback(g)
     assert rel_err(dz, auto_z) <= TOL
@@ -71,7 +70,7 @@ def test_hand_vjp_equals_jax_vjp_for_one_sample_and_batches(case, batch):
 @pytest.mark.parametrize("case", CASES, ids=str)
 def test_jacobian_form_and_vjp_form_agree(case):
     f, w, z = make(case)
-    g = jax.random.normal(jax.random.key(3), f.forward(z, w).shape)
+    g = randn(8, f.forward(z, w).shape)
     dz_rows, dw_rows = hg.vjp_from_row_gradients(f, z, w, g)
     dz, dw = f.vjp(z, w, g)
     assert rel_err(dz_rows, dz) <= TOL

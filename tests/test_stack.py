@@ -5,26 +5,25 @@ import jax.numpy as jnp
 import pytest
 
 import handgrad as hg
-from helpers import rel_err
+from helpers import hash_seed, randn, rel_err
 
 ACTS = ["relu", "tanh", "sigmoid", "softplus", "leaky_relu", "identity"]
 
 
 def random_stack(depth, key, width=4):
     """depth × (linear, h) with varying widths, then a linear module to 3 outputs."""
-    modules, params, n_in = [], [], width
-    keys = jax.random.split(key, depth + 1)
+    modules, params, n_in, seed = [], [], width, 10 * hash_seed(key)
     for k in range(depth):
         n_out = 2 + (k * 3) % 5
         bias = k % 2 == 0
-        w = {"W": jax.random.normal(keys[k], (n_out, n_in)) / jnp.sqrt(n_in)}
+        w = {"W": randn(seed + k, (n_out, n_in)) / n_in**0.5}
         if bias:
-            w["b"] = jax.random.normal(jax.random.fold_in(keys[k], 1), (n_out,))
+            w["b"] = randn(seed + k + 100, (n_out,))
         modules += [hg.linear_module(bias), hg.activation_module(ACTS[k % len(ACTS)])]
         params += [w, {}]
         n_in = n_out
     modules.append(hg.linear_module(False))
-    params.append({"W": jax.random.normal(keys[-1], (3, n_in))})
+    params.append({"W": randn(seed - 1, (3, n_in))})
     return modules, params
 
 
@@ -39,8 +38,8 @@ def run_from(modules, params, k, z):
 def test_every_state_and_weight_gradient_equals_jax_grad(depth, loss):
     modules, params = random_stack(depth, jax.random.key(depth))
     cost = hg.cost_module(loss)
-    X = jax.random.normal(jax.random.key(10), (5, 4))
-    Y = jax.random.randint(jax.random.key(11), (5,), 0, 3) if loss == "softmax_cross_entropy" else jax.random.normal(jax.random.key(11), (5, 3))
+    X = randn(10, (5, 4))
+    Y = jnp.array([0, 2, 1, 1, 0]) if loss == "softmax_cross_entropy" else randn(11, (5, 3))
     c, dz, dw = hg.stack_cost_grads(modules, cost, params, X, Y)
     states = hg.stack_forward(modules, params, X)
     assert len(dz) == len(states) and len(dw) == len(modules)
@@ -56,9 +55,9 @@ def test_every_state_and_weight_gradient_equals_jax_grad(depth, loss):
 @pytest.mark.parametrize("depth", [1, 3, 6])
 def test_explicit_jacobian_chain_equals_vjp_chain(depth):
     modules, params = random_stack(depth, jax.random.key(depth + 20))
-    x = jax.random.normal(jax.random.key(1), (4,))
+    x = randn(1, (4,))
     states = hg.stack_forward(modules, params, x)
-    g = jax.random.normal(jax.random.key(2), states[-1].shape)
+    g = randn(2, states[-1].shape)
     dz, dw = hg.stack_backward(modules, params, states, g)
     dz_rows, dw_rows = hg.stack_backward_jacobians(modules, params, states, g[None, :])
     for a, b in zip(dz_rows, dz):

@@ -73,9 +73,12 @@ def check_labels(what: str, y: jax.Array, num_classes: int) -> None:
         raise ValueError(
             f"{what} must hold integer class labels for softmax cross-entropy, got dtype {y.dtype}"
         )
-    if isinstance(y, jax.core.Tracer) or y.size == 0:
+    if y.size == 0:
         return
-    values = np.asarray(y)
+    try:
+        values = np.asarray(y)
+    except jax.errors.TracerArrayConversionError:
+        return
     low, high = int(values.min()), int(values.max())
     if low < 0 or high >= num_classes:
         raise ValueError(
@@ -86,9 +89,10 @@ def check_labels(what: str, y: jax.Array, num_classes: int) -> None:
 
 def check_lam(lam) -> None:
     """Raises ``ValueError`` for a negative or non-scalar concrete penalty weight λ."""
-    if isinstance(lam, jax.core.Tracer):
+    try:
+        values = np.asarray(lam)
+    except jax.errors.TracerArrayConversionError:
         return
-    values = np.asarray(lam)
     if values.ndim != 0:
         raise ValueError(f"lam must be a scalar, got shape {values.shape}")
     if not np.isfinite(values) or values < 0:

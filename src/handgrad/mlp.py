@@ -122,7 +122,11 @@ def as_mlp_inputs(params, X, Y, activation: str, loss: str):
 
 
 def mlp(x: ArrayLike, params: Sequence[Layer], *, activation: str = "relu") -> jax.Array:
-    """G(x, w) for one sample: alternate s = W z + b and z = h(s); no h after the last layer."""
+    """G(x, w) for one sample: alternate s = W z + b and z = h(s); no h after the last layer.
+
+    Written directly, not through the module code, so that ``jax.grad`` of the objective
+    built on it is an oracle independent of the hand backprop it checks.
+    """
     phi = get_activation(activation).phi
     z = jnp.asarray(x)
     for k, layer in enumerate(params):

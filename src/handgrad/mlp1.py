@@ -92,7 +92,11 @@ def as_mlp1_inputs(
 
 
 def mlp1(x: ArrayLike, params: Mapping[str, jax.Array], *, activation: str = "relu") -> jax.Array:
-    """G(x, w) = W⁽²⁾ φ(W⁽¹⁾x + b⁽¹⁾) for one sample x ∈ ℝ^d (column-vector convention)."""
+    """G(x, w) = W⁽²⁾ φ(W⁽¹⁾x + b⁽¹⁾) for one sample x ∈ ℝ^d (column-vector convention).
+
+    Kept apart from ``mlp1_forward`` (which stores z, h, o for the hand backward) so that
+    ``jax.grad`` of ``mlp1_objective`` is an oracle independent of the code it checks.
+    """
     phi = get_activation(activation).phi
     z = params["W1"] @ x
     if "b1" in params:
