@@ -22,6 +22,9 @@ from handgrad.gradcheck import GradientCheckError
 from handgrad.gradcheck import KinkWarning
 from handgrad.gradcheck import LeafReport
 from handgrad.gradcheck import check_gradients
+from handgrad.gradient_free import Estimator
+from handgrad.gradient_free import finite_difference
+from handgrad.gradient_free import random_directions
 from handgrad.graph import Node
 from handgrad.graph import graph_backward
 from handgrad.graph import graph_forward
@@ -29,6 +32,13 @@ from handgrad.linear import linear
 from handgrad.linear import linear_hand_grad
 from handgrad.linear import linear_init
 from handgrad.linear import linear_objective
+from handgrad.loop import RunState
+from handgrad.loop import Trajectory
+from handgrad.loop import init_run
+from handgrad.loop import run
+from handgrad.loop import run_gd
+from handgrad.loop import run_sgd
+from handgrad.loop import run_steps
 from handgrad.losses import average_loss
 from handgrad.losses import l2_penalty
 from handgrad.losses import per_sample_loss
@@ -48,6 +58,7 @@ from handgrad.mlp1_backprop import mlp1_backward_batch
 from handgrad.mlp1_backprop import mlp1_forward
 from handgrad.mlp1_backprop import mlp1_forward_batch
 from handgrad.mlp1_backprop import mlp1_hand_grads
+from handgrad.mlp1_backprop import mlp1_hand_value_and_grad
 from handgrad.mlp1_backprop import mlp1_sample_hand_grads
 from handgrad.mlp_backprop import mlp_forward_batch
 from handgrad.mlp_backprop import mlp_hand_grads
@@ -68,6 +79,14 @@ from handgrad.mynet import mynet_modules
 from handgrad.nearest_neighbour import nearest_neighbour
 from handgrad.nearest_neighbour import nearest_neighbour_objective
 from handgrad.nearest_neighbour import squared_distances
+from handgrad.rules import GDState
+from handgrad.rules import gd
+from handgrad.rules import preconditioned_gd
+from handgrad.samplers import Sampler
+from handgrad.samplers import SamplerState
+from handgrad.samplers import full_batch
+from handgrad.samplers import minibatch
+from handgrad.samplers import per_sample
 from handgrad.stack import stack_backward
 from handgrad.stack import stack_backward_jacobians
 from handgrad.stack import stack_cost_grads
@@ -82,6 +101,8 @@ __all__ = (
     "COSTS",
     "Cost",
     "CostModule",
+    "Estimator",
+    "GDState",
     "GradCheckReport",
     "GradientCheckError",
     "IMAGE_SHAPE",
@@ -93,21 +114,30 @@ __all__ = (
     "MemoryFootprint",
     "Module",
     "Node",
+    "RunState",
+    "Sampler",
+    "SamplerState",
+    "Trajectory",
     "activation_module",
     "average_loss",
     "check_gradients",
     "cost_module",
+    "finite_difference",
     "flatten_module",
+    "full_batch",
+    "gd",
     "get_activation",
     "get_cost",
     "graph_backward",
     "graph_forward",
+    "init_run",
     "l2_penalty",
     "linear",
     "linear_hand_grad",
     "linear_init",
     "linear_module",
     "linear_objective",
+    "minibatch",
     "mlp",
     "mlp1",
     "mlp1_backward",
@@ -115,6 +145,7 @@ __all__ = (
     "mlp1_forward",
     "mlp1_forward_batch",
     "mlp1_hand_grads",
+    "mlp1_hand_value_and_grad",
     "mlp1_init",
     "mlp1_objective",
     "mlp1_sample_hand_grads",
@@ -132,9 +163,16 @@ __all__ = (
     "mynet_modules",
     "nearest_neighbour",
     "nearest_neighbour_objective",
+    "per_sample",
     "per_sample_loss",
     "perturbation",
+    "preconditioned_gd",
+    "random_directions",
     "row_gradients",
+    "run",
+    "run_gd",
+    "run_sgd",
+    "run_steps",
     "softmax_cross_entropy",
     "softmax_cross_entropy_grad",
     "squared_distances",

@@ -43,6 +43,7 @@ from jax.typing import ArrayLike
 from handgrad._checks import check_lam
 from handgrad.activations import get_activation
 from handgrad.costs import get_cost
+from handgrad.losses import l2_penalty
 from handgrad.mlp1 import Params, as_mlp1_inputs
 
 
@@ -148,6 +149,27 @@ def _as_params(params: Mapping[str, jax.Array], back: MLP1Backward) -> Params:
     return grads
 
 
+def mlp1_hand_value_and_grad(
+    params: Mapping[str, ArrayLike],
+    X: ArrayLike,
+    Y: ArrayLike,
+    *,
+    lam: ArrayLike,
+    activation: str = "relu",
+    loss: str = "softmax_cross_entropy",
+) -> tuple[jax.Array, Params]:
+    """(J, ∂J/∂w) for ``handgrad.mlp1_objective``: J from the stored forward pass, the
+    gradient by the batched hand formulas; no autodiff. The training loops' gradient source.
+    """
+    check_lam(lam)
+    p, X, Y = as_mlp1_inputs(params, X, Y, activation, loss)
+    cache = mlp1_forward_batch(p, X, activation=activation)
+    L = jnp.mean(jax.vmap(get_cost(loss).C)(Y, cache.o))
+    J = L + l2_penalty([p["W1"], p["W2"]], lam)
+    back = mlp1_backward_batch(p, cache, Y, lam=lam, activation=activation, loss=loss)
+    return J, _as_params(p, back)
+
+
 def mlp1_hand_grads(
     params: Mapping[str, ArrayLike],
     X: ArrayLike,
@@ -165,11 +187,7 @@ def mlp1_hand_grads(
     Raises:
       ValueError: on an unknown name, a wrong shape or dtype, or labels out of range.
     """
-    check_lam(lam)
-    p, X, Y = as_mlp1_inputs(params, X, Y, activation, loss)
-    cache = mlp1_forward_batch(p, X, activation=activation)
-    back = mlp1_backward_batch(p, cache, Y, lam=lam, activation=activation, loss=loss)
-    return _as_params(p, back)
+    return mlp1_hand_value_and_grad(params, X, Y, lam=lam, activation=activation, loss=loss)[1]
 
 
 def mlp1_sample_hand_grads(

@@ -1,0 +1,209 @@
+"""The update rules, samplers and the compiled loop (full-batch GD, SGD, minibatch SGD)."""
+
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+import pytest
+
+import handgrad as hg
+from helpers import mlp1_problem, randn, rel_err
+
+LAM = 1e-3
+
+
+@pytest.fixture(scope="module")
+def least_squares():
+    X = randn(0, (40, 3))
+    return X, X @ jnp.array([1.0, -2.0, 0.5]) + 0.1 * randn(1, (40,))
+
+
+@pytest.fixture(scope="module")
+def mlp_data():
+    return mlp1_problem(jax.random.key(3), 4, 6, 3, 23, bias=True, loss="softmax_cross_entropy", dtype=jnp.float64)
+
+
+hand_vg = partial(hg.mlp1_hand_value_and_grad, lam=LAM, activation="tanh")
+auto_vg = jax.value_and_grad(partial(hg.mlp1_objective, lam=LAM, activation="tanh"))
+
+
+def test_hand_value_and_grad_equals_the_objective_and_its_gradient(mlp_data):
+    params, X, Y = mlp_data
+    J, g = hand_vg(params, X, Y)
+    J_ref, g_ref = auto_vg(params, X, Y)
+    assert abs(float(J - J_ref)) <= 1e-14 * abs(float(J_ref))
+    for k in params:
+        assert rel_err(g[k], g_ref[k]) <= 1e-12
+
+
+@pytest.mark.parametrize(
+    "sampler", [hg.full_batch(), hg.per_sample(), hg.minibatch(5), hg.minibatch(23)], ids=lambda s: s.name
+)
+def test_hand_and_autodiff_trajectories_agree_step_by_step(mlp_data, sampler):
+    params, X, Y = mlp_data
+    runs = [
+        hg.run(vg, params, X, Y, rule=hg.gd(0.3), sampler=sampler, steps=40, key=jax.random.key(5), record_params=True)
+        for vg in (hand_vg, auto_vg)
+    ]
+    (w_hand, t_hand), (w_auto, t_auto) = runs
+    assert rel_err(t_hand.losses, t_auto.losses) <= 1e-10
+    for k in params:
+        for step in range(40):
+            assert rel_err(t_hand.params[k][step], t_auto.params[k][step]) <= 1e-10
+        assert rel_err(w_hand[k], w_auto[k]) <= 1e-10
+    J = partial(hg.mlp1_objective, lam=LAM, activation="tanh")
+    assert float(J(w_hand, X, Y)) < float(J(params, X, Y))  # and it learns
+
+
+def test_sgd_is_the_lectures_rule_pick_p_and_step(least_squares):
+    """run_sgd(batch_size=1) equals a Python loop of w ← w − η ∂L(x[p], y[p], w)/∂w."""
+    X, Y = least_squares
+    vg = jax.value_and_grad(hg.linear_objective)
+    key, lr, steps = jax.random.key(7), 0.05, 30
+    w_run, losses = hg.run_sgd(vg, jnp.zeros(3), X, Y, lr=lr, steps=steps, key=key)
+    sampler = hg.per_sample()
+    state = hg.init_run(jnp.zeros(3), hg.gd(lr), sampler, key, X.shape[0]).sampler
+    w = jnp.zeros(3)
+    L = hg.per_sample_loss(hg.linear, hg.squared_error)
+    for step in range(steps):
+        (_, (p,)), state = sampler.next(state, X.shape[0])
+        p = int(p[0])
+        assert abs(float(losses[step] - L(X[p], Y[p], w))) <= 1e-12 * max(1.0, float(losses[step]))
+        w = w - lr * jax.grad(L, argnums=2)(X[p], Y[p], w)
+    assert rel_err(w_run, w) <= 1e-12
+
+
+def test_full_batch_gd_losses_are_the_average_loss_before_each_step(least_squares):
+    X, Y = least_squares
+    w, losses = hg.run_gd(jax.value_and_grad(hg.linear_objective), jnp.zeros(3), X, Y, lr=0.1, steps=50)
+    assert losses.shape == (50,) and float(losses[0]) == pytest.approx(float(jnp.mean(Y**2)), rel=1e-12)
+    assert bool(jnp.all(jnp.diff(losses) < 0))  # small enough η: GD descends every step
+    assert float(hg.linear_objective(w, X, Y)) < float(losses[-1])
+
+
+def test_minibatches_cover_every_sample_once_per_epoch_with_a_short_last_batch():
+    P, B = 10, 4
+    sampler = hg.minibatch(B)
+    state = sampler.init(jax.random.key(0), P)
+    next_ = jax.jit(sampler.next, static_argnums=1)
+    epochs = []
+    for _ in range(3):
+        seen = []
+        for _ in range(3):  # ceil(10 / 4) batches: 4, 4, 2
+            (k, index_sets), state = next_(state, P)
+            seen.append(np.asarray(index_sets[int(k)]).tolist())
+        assert [len(b) for b in seen] == [4, 4, 2]
+        assert sorted(sum(seen, [])) == list(range(P))
+        epochs.append(sum(seen, []))
+    assert epochs[0] != epochs[1] != epochs[2]  # reshuffled each epoch
+
+
+def test_per_sample_picks_every_index_uniformly():
+    sampler, P = hg.per_sample(), 5
+    state = sampler.init(jax.random.key(1), P)
+    counts = np.zeros(P)
+    next_ = jax.jit(sampler.next, static_argnums=1)
+    for _ in range(1000):
+        (_, (p,)), state = next_(state, P)
+        counts[int(p[0])] += 1
+    assert counts.min() > 150 and counts.max() < 250
+
+
+def test_runs_are_reproducible_bit_for_bit_and_depend_on_the_key(mlp_data):
+    params, X, Y = mlp_data
+    go = lambda key: hg.run_sgd(hand_vg, params, X, Y, lr=0.2, steps=30, key=key, batch_size=4)
+    (w1, l1), (w2, l2), (w3, l3) = go(jax.random.key(1)), go(jax.random.key(1)), go(jax.random.key(2))
+    assert np.array_equal(np.asarray(l1), np.asarray(l2))
+    assert all(np.array_equal(np.asarray(w1[k]), np.asarray(w2[k])) for k in params)
+    assert not np.array_equal(np.asarray(l1), np.asarray(l3))
+
+
+def test_a_whole_run_is_one_compiled_scan(least_squares):
+    X, Y = least_squares
+    traces = []
+
+    def vg(w, X, Y):
+        traces.append(1)
+        return jax.value_and_grad(hg.linear_objective)(w, X, Y)
+
+    hg.run_gd(vg, jnp.zeros(3), X, Y, lr=0.1, steps=20)
+    hg.run_gd(vg, jnp.ones(3), X, Y, lr=0.2, steps=20)
+    assert len(traces) == 1  # traced once for the whole run, never per step or per call
+    jaxpr = jax.make_jaxpr(lambda w: hg.run_gd(vg, w, X, Y, lr=0.1, steps=20))(jnp.zeros(3))
+    assert "scan" in str(jaxpr)
+
+
+def test_a_learning_rate_sweep_is_one_vmapped_call(least_squares):
+    X, Y = least_squares
+    vg = jax.value_and_grad(hg.linear_objective)
+    lrs = jnp.array([0.01, 0.05, 0.2])
+    ws, losses = jax.vmap(lambda lr: hg.run_gd(vg, jnp.zeros(3), X, Y, lr=lr, steps=25))(lrs)
+    assert ws.shape == (3, 3) and losses.shape == (3, 25)
+    for i, lr in enumerate(lrs):
+        w, l = hg.run_gd(vg, jnp.zeros(3), X, Y, lr=float(lr), steps=25)
+        assert rel_err(ws[i], w) <= 1e-12 and rel_err(losses[i], l) <= 1e-12
+    assert float(losses[2, -1]) < float(losses[1, -1]) < float(losses[0, -1])
+
+
+def test_newton_preconditioner_solves_least_squares_in_one_step(least_squares):
+    X, Y = least_squares
+    hessian = 2 / X.shape[0] * X.T @ X
+    w, trajectory = hg.run(
+        jax.value_and_grad(hg.linear_objective), jnp.zeros(3), X, Y,
+        rule=hg.preconditioned_gd(jnp.linalg.inv(hessian)), sampler=hg.full_batch(), steps=1,
+    )  # fmt: skip
+    w_star = jnp.linalg.lstsq(X, Y)[0]
+    assert rel_err(w, w_star) <= 1e-12
+
+
+@pytest.mark.parametrize(
+    "eta, message",
+    [
+        (np.ones((2, 3)), "eta must be a square matrix"),
+        (np.array([[1.0, 0.5], [0.0, 1.0]]), "eta must be symmetric"),
+        (np.array([[1.0, 0.0], [0.0, -0.1]]), "smallest eigenvalue is -1.000e-01"),
+        (np.array([[1.0, np.nan], [np.nan, 1.0]]), "eta must be finite"),
+    ],
+)
+def test_preconditioner_must_be_symmetric_psd(eta, message):
+    with pytest.raises(ValueError, match=message):
+        hg.preconditioned_gd(eta)
+
+
+def test_preconditioner_size_must_match_the_parameters():
+    with pytest.raises(ValueError, match="eta is 2 × 2 but the parameters have 3 entries"):
+        hg.preconditioned_gd(np.eye(2)).init(jnp.zeros(3))
+    hg.preconditioned_gd(np.diag([1.0, 0.0])).init(jnp.zeros(2))  # semi-definite is fine
+
+
+def test_any_optax_transformation_drives_the_same_loop(mlp_data):
+    params, X, Y = mlp_data
+    ours = hg.run(hand_vg, params, X, Y, rule=hg.gd(0.1), sampler=hg.full_batch(), steps=10)
+    theirs = hg.run(hand_vg, params, X, Y, rule=optax.sgd(0.1), sampler=hg.full_batch(), steps=10)
+    assert rel_err(ours[1].losses, theirs[1].losses) <= 1e-14
+    with jax.numpy_dtype_promotion("standard"):  # optax mixes Python floats and int32 counts
+        _, adam = hg.run(hand_vg, params, X, Y, rule=optax.adam(0.05), sampler=hg.minibatch(8), steps=60, key=jax.random.key(0))
+    assert float(adam.losses[-10:].mean()) < 0.7 * float(adam.losses[:10].mean())
+
+
+def test_recorded_path_starts_at_the_initial_parameters(least_squares):
+    X, Y = least_squares
+    w0 = jnp.array([3.0, 3.0, 3.0])
+    _, trajectory = hg.run(jax.value_and_grad(hg.linear_objective), w0, X, Y, rule=hg.gd(0.1), sampler=hg.per_sample(), steps=15, record_params=True)
+    assert trajectory.params.shape == (15, 3) and np.array_equal(np.asarray(trajectory.params[0]), np.asarray(w0))
+
+
+@pytest.mark.parametrize(
+    "call, message",
+    [
+        (lambda vg, X, Y: hg.run(vg, jnp.zeros(3), X, Y, rule=hg.gd(0.1), sampler=hg.full_batch(), steps=0), "steps must be a positive integer"),
+        (lambda vg, X, Y: hg.gd(-0.1), "learning rate must be a finite number > 0"),
+        (lambda vg, X, Y: hg.gd(float("nan")), "learning rate must be a finite number > 0"),
+        (lambda vg, X, Y: hg.minibatch(0), "batch_size must be a positive integer"),
+    ],
+)
+def test_bad_arguments_are_named(least_squares, call, message):
+    with pytest.raises(ValueError, match=message):
+        call(jax.value_and_grad(hg.linear_objective), *least_squares)
