@@ -64,12 +64,12 @@ def test_sgd_is_the_lectures_rule_pick_p_and_step(least_squares):
     key, lr, steps = jax.random.key(7), 0.05, 30
     w_run, losses = hg.run_sgd(vg, jnp.zeros(3), X, Y, lr=lr, steps=steps, key=key)
     sampler = hg.per_sample()
-    state = hg.init_run(jnp.zeros(3), hg.gd(lr), sampler, key, X.shape[0]).sampler
+    state = hg.init_run(jnp.zeros(3), hg.gd(lr), sampler, key).sampler
+    (_, (picks,)), _ = sampler.schedule(state, X.shape[0], steps)
     w = jnp.zeros(3)
     L = hg.per_sample_loss(hg.linear, hg.squared_error)
     for step in range(steps):
-        (_, (p,)), state = sampler.next(state, X.shape[0])
-        p = int(p[0])
+        p = int(picks[step, 0])
         assert abs(float(losses[step] - L(X[p], Y[p], w))) <= 1e-12 * max(1.0, float(losses[step]))
         w = w - lr * jax.grad(L, argnums=2)(X[p], Y[p], w)
     assert rel_err(w_run, w) <= 1e-12
@@ -86,29 +86,42 @@ def test_full_batch_gd_losses_are_the_average_loss_before_each_step(least_square
 def test_minibatches_cover_every_sample_once_per_epoch_with_a_short_last_batch():
     P, B = 10, 4
     sampler = hg.minibatch(B)
-    state = sampler.init(jax.random.key(0), P)
-    next_ = jax.jit(sampler.next, static_argnums=1)
-    epochs = []
-    for _ in range(3):
-        seen = []
-        for _ in range(3):  # ceil(10 / 4) batches: 4, 4, 2
-            (k, index_sets), state = next_(state, P)
-            seen.append(np.asarray(index_sets[int(k)]).tolist())
-        assert [len(b) for b in seen] == [4, 4, 2]
-        assert sorted(sum(seen, [])) == list(range(P))
-        epochs.append(sum(seen, []))
+    (which, (full, last)), state = sampler.schedule(sampler.init(jax.random.key(0)), P, 9)
+    assert full.shape == (9, 4) and last.shape == (9, 2) and int(state.count) == 9
+    batches = [np.asarray(last[t] if which[t] else full[t]).tolist() for t in range(9)]
+    assert [len(b) for b in batches] == [4, 4, 2] * 3  # ceil(10 / 4) batches an epoch
+    epochs = [sum(batches[3 * e : 3 * e + 3], []) for e in range(3)]
+    assert all(sorted(epoch) == list(range(P)) for epoch in epochs)
     assert epochs[0] != epochs[1] != epochs[2]  # reshuffled each epoch
+
+
+@pytest.mark.parametrize("sampler", [hg.per_sample(), hg.minibatch(4), hg.minibatch(5)], ids=lambda s: s.name)
+def test_drawing_in_chunks_draws_exactly_what_one_go_draws(sampler):
+    state = sampler.init(jax.random.key(3))
+    (w_all, idx_all), _ = sampler.schedule(state, 10, 12)
+    (w1, idx1), mid = sampler.schedule(state, 10, 5)
+    (w2, idx2), _ = sampler.schedule(mid, 10, 7)
+    assert np.array_equal(np.concatenate([w1, w2]), np.asarray(w_all))
+    for a, b, c in zip(idx_all, idx1, idx2):
+        assert np.array_equal(np.concatenate([b, c]), np.asarray(a))
 
 
 def test_per_sample_picks_every_index_uniformly():
     sampler, P = hg.per_sample(), 5
-    state = sampler.init(jax.random.key(1), P)
-    counts = np.zeros(P)
-    next_ = jax.jit(sampler.next, static_argnums=1)
-    for _ in range(1000):
-        (_, (p,)), state = next_(state, P)
-        counts[int(p[0])] += 1
+    (_, (picks,)), _ = sampler.schedule(sampler.init(jax.random.key(1)), P, 1000)
+    counts = np.bincount(np.asarray(picks[:, 0]), minlength=P)
     assert counts.min() > 150 and counts.max() < 250
+
+
+def test_chunked_run_equals_one_run(mlp_data):
+    params, X, Y = mlp_data
+    rule, sampler = hg.gd(0.2), hg.minibatch(5)
+    state = hg.init_run(params, rule, sampler, jax.random.key(4))
+    whole, t_whole = hg.run_steps(hand_vg, rule, sampler, state, X, Y, steps=20)
+    half, t1 = hg.run_steps(hand_vg, rule, sampler, state, X, Y, steps=8)
+    rest, t2 = hg.run_steps(hand_vg, rule, sampler, half, X, Y, steps=12)
+    assert np.array_equal(np.concatenate([t1.losses, t2.losses]), np.asarray(t_whole.losses))
+    assert all(np.array_equal(np.asarray(rest.params[k]), np.asarray(whole.params[k])) for k in params)
 
 
 def test_runs_are_reproducible_bit_for_bit_and_depend_on_the_key(mlp_data):
@@ -145,6 +158,19 @@ def test_a_learning_rate_sweep_is_one_vmapped_call(least_squares):
         w, l = hg.run_gd(vg, jnp.zeros(3), X, Y, lr=float(lr), steps=25)
         assert rel_err(ws[i], w) <= 1e-12 and rel_err(losses[i], l) <= 1e-12
     assert float(losses[2, -1]) < float(losses[1, -1]) < float(losses[0, -1])
+
+
+def test_a_seed_sweep_is_one_vmapped_call(least_squares):
+    X, Y = least_squares
+    vg = jax.value_and_grad(hg.linear_objective)
+    keys = jax.random.split(jax.random.key(0), 4)
+    go = lambda key: hg.run_sgd(vg, jnp.zeros(3), X, Y, lr=0.05, steps=30, key=key, batch_size=8)
+    ws, losses = jax.vmap(go)(keys)
+    assert losses.shape == (4, 30)
+    for i in range(4):
+        w, l = go(keys[i])
+        assert rel_err(ws[i], w) <= 1e-12 and rel_err(losses[i], l) <= 1e-12
+    assert len({tuple(np.asarray(l).round(12)) for l in losses}) == 4  # four different runs
 
 
 def test_newton_preconditioner_solves_least_squares_in_one_step(least_squares):

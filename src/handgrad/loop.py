@@ -47,30 +47,10 @@ class Trajectory(NamedTuple):
     params: Any = None
 
 
-def init_run(params: Any, rule: optax.GradientTransformation, sampler: Sampler, key: jax.Array, P: int) -> RunState:
+def init_run(params: Any, rule: optax.GradientTransformation, sampler: Sampler, key: jax.Array) -> RunState:
     """The state at step 0."""
     k_sampler, k_grad = jax.random.split(key)
-    return RunState(params, rule.init(params), sampler.init(k_sampler, P), k_grad, jnp.zeros((), jnp.int32))
-
-
-def _step(value_and_grad_fn, rule, sampler, takes_key, X, Y, state: RunState):
-    P = X.shape[0]
-    (which, index_sets), sampler_state = sampler.next(state.sampler, P)
-    key, sub = jax.random.split(state.key)
-
-    def on(idx):
-        def value_and_grad():
-            Xb, Yb = (X, Y) if idx is None else (X[idx], Y[idx])
-            args = (state.params, Xb, Yb, sub) if takes_key else (state.params, Xb, Yb)
-            return value_and_grad_fn(*args)
-
-        return value_and_grad
-
-    branches = [on(idx) for idx in index_sets]
-    J, grads = branches[0]() if len(branches) == 1 else jax.lax.switch(which, branches)
-    updates, opt_state = rule.update(grads, state.opt_state, state.params)
-    params = optax.apply_updates(state.params, updates)
-    return RunState(params, opt_state, sampler_state, key, state.step + 1), J
+    return RunState(params, rule.init(params), sampler.init(k_sampler), k_grad, jnp.zeros((), jnp.int32))
 
 
 def run_steps(
@@ -85,14 +65,36 @@ def run_steps(
     record_params: bool = False,
     takes_key: bool = False,
 ) -> tuple[RunState, Trajectory]:
-    """Runs ``steps`` steps from ``state`` as one ``lax.scan``; jit it (see ``run``)."""
-    step = partial(_step, value_and_grad_fn, rule, sampler, takes_key, X, Y)
+    """Runs ``steps`` steps from ``state`` as one ``lax.scan``; jit it (see ``run``).
 
-    def body(state, _):
-        new, J = step(state)
-        return new, (J, state.params if record_params else None)
+    The sampler draws the chunk's indices up front; each step gathers its rows, asks the
+    gradient source for (J, g) and applies the rule. A stochastic gradient source gets
+    ``fold_in(key, step)``, so chunking a run never changes it.
+    """
+    (which, index_sets), sampler_state = sampler.schedule(state.sampler, X.shape[0], steps)
 
-    final, (losses, path) = jax.lax.scan(body, state, None, length=steps)
+    def body(carry, xs):
+        params, opt_state, step = carry
+        which_t, idx_t = xs
+
+        def on(idx):
+            def value_and_grad():
+                Xb, Yb = (X, Y) if idx is None else (X[idx], Y[idx])
+                args = (params, Xb, Yb, jax.random.fold_in(state.key, step)) if takes_key else (params, Xb, Yb)
+                return value_and_grad_fn(*args)
+
+            return value_and_grad
+
+        branches = [on(idx) for idx in idx_t]
+        J, grads = branches[0]() if len(branches) == 1 else jax.lax.switch(which_t, branches)
+        updates, opt_state = rule.update(grads, opt_state, params)
+        new_params = optax.apply_updates(params, updates)
+        return (new_params, opt_state, step + 1), (J, params if record_params else None)
+
+    xs = (which, index_sets)  # a None index set scans as an empty pytree
+    carry = (state.params, state.opt_state, state.step)
+    (params, opt_state, step), (losses, path) = jax.lax.scan(body, carry, xs, length=steps)
+    final = RunState(params, opt_state, sampler_state, state.key, step)
     return final, Trajectory(losses, path)
 
 
@@ -124,7 +126,7 @@ def run(
         raise ValueError(f"steps must be a positive integer, got {steps!r}")
     key = jax.random.key(0) if key is None else key
     X, Y = jnp.asarray(X), jnp.asarray(Y)
-    state = init_run(params, rule, sampler, key, X.shape[0])
+    state = init_run(params, rule, sampler, key)
     final, trajectory = run_steps_jit(
         value_and_grad_fn, rule, sampler, state, X, Y,
         steps=steps, record_params=record_params, takes_key=takes_key,
@@ -139,7 +141,7 @@ def run_gd(value_and_grad_fn: Callable, params: Any, X: jax.Array, Y: jax.Array,
     Returns:
       (final_params, losses): one loss per step, that of the whole set before the step.
     """
-    state = init_run(params, gd(lr), full_batch(), jax.random.key(0), X.shape[0])
+    state = init_run(params, gd(lr), full_batch(), jax.random.key(0))
     final, trajectory = run_steps(value_and_grad_fn, gd(lr), full_batch(), state, X, Y, steps=steps)
     return final.params, trajectory.losses
 
@@ -155,6 +157,6 @@ def run_sgd(
       (final_params, losses): one loss per step, that of the batch the step used.
     """
     sampler = per_sample() if batch_size == 1 else minibatch(batch_size)
-    state = init_run(params, gd(lr), sampler, key, X.shape[0])
+    state = init_run(params, gd(lr), sampler, key)
     final, trajectory = run_steps(value_and_grad_fn, gd(lr), sampler, state, X, Y, steps=steps)
     return final.params, trajectory.losses

@@ -1,8 +1,10 @@
 """Which samples each step sees: the whole set, one sample, or a shuffled minibatch.
 
-A sampler is an init/next pair over a NamedTuple state, pure and jittable: ``next``
-returns the indices of the step's samples and the new state. Randomness comes from a
-PRNG key carried in the state, so a run is reproducible bit for bit.
+A sampler is pure and jittable. ``schedule(state, P, steps)`` draws the indices for a
+whole chunk of steps at once — outside the hot loop, so each step only gathers its rows —
+and returns the state after them. The state is a PRNG key and a count of batches drawn;
+every draw derives from ``fold_in(key, count)``, so a run split into chunks draws exactly
+what it draws in one go, and a resumed run continues bit for bit.
 
 - ``full_batch()``: every step uses all P samples: full-batch gradient descent, whose
   gradient is that of the average loss L(S, w).
@@ -21,49 +23,52 @@ import jax.numpy as jnp
 
 
 class SamplerState(NamedTuple):
-    """The PRNG key, this epoch's order of the samples, and the next batch's number."""
+    """The sampler's PRNG key and the number of batches drawn so far."""
 
     key: jax.Array
-    order: jax.Array
-    batch: jax.Array
+    count: jax.Array
 
 
 class Sampler(NamedTuple):
-    """``init(key, P) -> state``; ``next(state, P) -> ((k, index_sets), state)``.
+    """``init(key) -> state``; ``schedule(state, P, steps) -> ((which, index_sets), state)``.
 
-    Shapes under ``jit`` are static, so a sampler offers one index array per batch size
-    it can produce (two for minibatches when the last batch of an epoch is short) and
-    says with ``k`` which one this step uses. An index array of ``None`` means "all
-    samples, in order" (no gather needed).
+    Shapes under ``jit`` are static, so a schedule holds one index array per batch size
+    the sampler can produce, each of shape (steps, size) — two sizes for minibatches when
+    the last batch of an epoch is short — and ``which`` (steps,) says which one each step
+    uses. An index array of ``None`` means "all samples, in order" (no gather needed).
     """
 
     name: str
-    init: Callable[[jax.Array, int], SamplerState]
-    next: Callable[[SamplerState, int], tuple[Any, SamplerState]]
+    init: Callable[[jax.Array], SamplerState]
+    schedule: Callable[[SamplerState, int, int], tuple[Any, SamplerState]]
 
 
-def _state(key: jax.Array, P: int) -> SamplerState:
-    return SamplerState(key, jnp.arange(P), jnp.zeros((), jnp.int32))
+def _init(key: jax.Array) -> SamplerState:
+    return SamplerState(key, jnp.zeros((), jnp.int32))
+
+
+def _advance(state: SamplerState, steps: int) -> SamplerState:
+    return state._replace(count=state.count + steps)
 
 
 def full_batch() -> Sampler:
     """All P samples, every step."""
 
-    def next_(state, P):
-        return (0, (None,)), state
+    def schedule(state, P, steps):
+        return (jnp.zeros((steps,), jnp.int32), (None,)), _advance(state, steps)
 
-    return Sampler("full_batch", _state, next_)
+    return Sampler("full_batch", _init, schedule)
 
 
 def per_sample() -> Sampler:
     """One sample p drawn uniformly from 0…P−1 each step (with replacement)."""
 
-    def next_(state, P):
-        key, sub = jax.random.split(state.key)
-        p = jax.random.randint(sub, (1,), 0, P)
-        return (0, (p,)), state._replace(key=key)
+    def schedule(state, P, steps):
+        counts = state.count + jnp.arange(steps, dtype=jnp.int32)
+        p = jax.vmap(lambda c: jax.random.randint(jax.random.fold_in(state.key, c), (1,), 0, P))(counts)
+        return (jnp.zeros((steps,), jnp.int32), (p,)), _advance(state, steps)
 
-    return Sampler("per_sample", _state, next_)
+    return Sampler("per_sample", _init, schedule)
 
 
 def minibatch(batch_size: int) -> Sampler:
@@ -71,24 +76,21 @@ def minibatch(batch_size: int) -> Sampler:
     if not isinstance(batch_size, int) or batch_size < 1:
         raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
 
-    def init(key, P):
-        key, sub = jax.random.split(key)
-        return SamplerState(key, jax.random.permutation(sub, P), jnp.zeros((), jnp.int32))
+    def schedule(state, P, steps):
+        B = min(batch_size, P)
+        per_epoch, rest = -(-P // B), P % B
+        counts = state.count + jnp.arange(steps, dtype=jnp.int32)
+        epoch, k = counts // per_epoch, counts % per_epoch
+        first = state.count // per_epoch
+        # every epoch this chunk touches (at most steps // per_epoch + 2), shuffled once
+        epochs = first + jnp.arange(steps // per_epoch + 2, dtype=jnp.int32)
+        orders = jax.vmap(lambda e: jax.random.permutation(jax.random.fold_in(state.key, e), P))(epochs)
+        order = orders[epoch - first]  # (steps, P)
+        full = jax.vmap(lambda o, s: jax.lax.dynamic_slice(o, (s,), (B,)))(order, jnp.minimum(k * B, P - B))
+        if rest == 0:
+            return (jnp.zeros((steps,), jnp.int32), (full,)), _advance(state, steps)
+        last = order[:, P - rest :]
+        which = (k == per_epoch - 1).astype(jnp.int32)
+        return (which, (full, last)), _advance(state, steps)
 
-    def next_(state, P):
-        B, per_epoch = min(batch_size, P), -(-P // min(batch_size, P))
-        start = state.batch * B
-        full = jax.lax.dynamic_slice(state.order, (jnp.minimum(start, P - B),), (B,))
-        batch = state.batch + 1
-        new_epoch = batch == per_epoch
-        key, sub = jax.random.split(state.key)
-        order = jax.lax.cond(
-            new_epoch, lambda: jax.random.permutation(sub, P), lambda: state.order
-        )
-        new = SamplerState(jnp.where(new_epoch, key, state.key), order, jnp.where(new_epoch, 0, batch))
-        if P % B == 0:
-            return (0, (full,)), new
-        last = jax.lax.dynamic_slice(state.order, (P - P % B,), (P % B,))
-        return (jnp.where(state.batch == per_epoch - 1, 1, 0), (full, last)), new
-
-    return Sampler(f"minibatch({batch_size})", init, next_)
+    return Sampler(f"minibatch({batch_size})", _init, schedule)
