@@ -57,6 +57,20 @@ def test_hand_and_autodiff_trajectories_agree_step_by_step(mlp_data, sampler):
     assert float(J(w_hand, X, Y)) < float(J(params, X, Y))  # and it learns
 
 
+def test_deep_mlp_trains_on_hand_gradients_like_on_jax_grad():
+    params = hg.mlp_init(jax.random.key(0), [5, 8, 8, 3], dtype=jnp.float64)
+    X, Y = randn(3, (30, 5)), jnp.asarray(np.arange(30) % 3, jnp.int32)
+    J = partial(hg.mlp_objective, activation="tanh", lam=LAM)
+    hand = partial(hg.mlp_hand_value_and_grad, activation="tanh", lam=LAM)
+    J0, g0 = hand(params, X, Y)
+    assert abs(float(J0 - J(params, X, Y))) <= 1e-14 * abs(float(J0))
+    runs = [hg.run_sgd(vg, params, X, Y, lr=0.2, steps=50, key=jax.random.key(1), batch_size=7)
+            for vg in (hand, jax.value_and_grad(J))]  # fmt: skip
+    assert rel_err(runs[0][1], runs[1][1]) <= 1e-10
+    for a, b in zip(jax.tree_util.tree_leaves(runs[0][0]), jax.tree_util.tree_leaves(runs[1][0])):
+        assert rel_err(a, b) <= 1e-10
+
+
 def test_sgd_is_the_lectures_rule_pick_p_and_step(least_squares):
     """run_sgd(batch_size=1) equals a Python loop of w ← w − η ∂L(x[p], y[p], w)/∂w."""
     X, Y = least_squares

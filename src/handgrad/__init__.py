@@ -62,6 +62,7 @@ from handgrad.mlp1_backprop import mlp1_hand_value_and_grad
 from handgrad.mlp1_backprop import mlp1_sample_hand_grads
 from handgrad.mlp_backprop import mlp_forward_batch
 from handgrad.mlp_backprop import mlp_hand_grads
+from handgrad.mlp_backprop import mlp_hand_value_and_grad
 from handgrad.mlp_backprop import mlp_modules
 from handgrad.mlp_backprop import mlp_stack_params
 from handgrad.module import Module
@@ -152,6 +153,7 @@ __all__ = (
     "mlp1_sample_objective",
     "mlp_forward_batch",
     "mlp_hand_grads",
+    "mlp_hand_value_and_grad",
     "mlp_init",
     "mlp_memory",
     "mlp_modules",

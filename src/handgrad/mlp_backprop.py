@@ -17,6 +17,7 @@ from jax.typing import ArrayLike
 
 from handgrad._checks import check_lam
 from handgrad.cost_module import cost_module
+from handgrad.losses import l2_penalty
 from handgrad.mlp import Layer, as_mlp_inputs
 from handgrad.module import NO_PARAMS, Module, activation_module, linear_module
 from handgrad.stack import stack_backward, stack_forward
@@ -47,6 +48,31 @@ def mlp_forward_batch(params: Sequence[Layer], X: jax.Array, *, activation: str 
     return stack_forward(mlp_modules(params, activation), mlp_stack_params(params), X)
 
 
+def mlp_hand_value_and_grad(
+    params: Sequence[Layer],
+    X: ArrayLike,
+    Y: ArrayLike,
+    *,
+    activation: str = "relu",
+    loss: str = "softmax_cross_entropy",
+    lam: ArrayLike = 0.0,
+) -> tuple[jax.Array, list[Layer]]:
+    """(J, ∂J/∂w) for ``handgrad.mlp_objective``: J from the stored forward pass, the
+    gradient by hand backprop through the module stack; no autodiff. A gradient source
+    for the training loops.
+    """
+    check_lam(lam)
+    layers, X, Y = as_mlp_inputs(params, X, Y, activation, loss)
+    modules, entries = mlp_modules(layers, activation), mlp_stack_params(layers)
+    states = stack_forward(modules, entries, X)
+    cost = cost_module(loss)
+    _, dw = stack_backward(modules, entries, states, cost.vjp(states[-1], Y))
+    lam = jnp.asarray(lam, layers[0]["W"].dtype)
+    J = cost.forward(states[-1], Y) + l2_penalty([layer["W"] for layer in layers], lam)
+    grads = [g for g, entry in zip(dw, entries) if entry is not NO_PARAMS]
+    return J, [{**g, "W": g["W"] + lam * layer["W"]} for g, layer in zip(grads, layers)]
+
+
 def mlp_hand_grads(
     params: Sequence[Layer],
     X: ArrayLike,
@@ -64,12 +90,4 @@ def mlp_hand_grads(
     Raises:
       ValueError: on an unknown name, a wrong shape or dtype, or labels out of range.
     """
-    check_lam(lam)
-    layers, X, Y = as_mlp_inputs(params, X, Y, activation, loss)
-    modules, entries = mlp_modules(layers, activation), mlp_stack_params(layers)
-    states = stack_forward(modules, entries, X)
-    cost = cost_module(loss)
-    _, dw = stack_backward(modules, entries, states, cost.vjp(states[-1], Y))
-    lam = jnp.asarray(lam, layers[0]["W"].dtype)
-    grads = [g for g, entry in zip(dw, entries) if entry is not NO_PARAMS]
-    return [{**g, "W": g["W"] + lam * layer["W"]} for g, layer in zip(grads, layers)]
+    return mlp_hand_value_and_grad(params, X, Y, activation=activation, loss=loss, lam=lam)[1]
