@@ -239,7 +239,10 @@ def test_recorded_path_starts_at_the_initial_parameters(least_squares):
     "call, message",
     [
         (lambda vg, X, Y: hg.run(vg, jnp.zeros(3), X, Y, rule=hg.gd(0.1), sampler=hg.full_batch(), steps=0), "steps must be a positive integer"),
+        (lambda vg, X, Y: hg.run_gd(vg, jnp.zeros(3), X, Y, lr=0.1, steps=0), "steps must be a positive integer"),
         (lambda vg, X, Y: hg.gd(-0.1), "learning rate must be a finite number > 0"),
+        (lambda vg, X, Y: hg.run_sgd(vg, jnp.zeros(3), X, Y, lr=0.0, steps=5, key=jax.random.key(0)), "learning rate must be"),
+        (lambda vg, X, Y: hg.run_sgd(vg, jnp.zeros(3), X, Y, lr=0.1, steps=5, key=jax.random.key(0), batch_size=-2), "batch_size must be"),
         (lambda vg, X, Y: hg.gd(float("nan")), "learning rate must be a finite number > 0"),
         (lambda vg, X, Y: hg.minibatch(0), "batch_size must be a positive integer"),
     ],

@@ -25,7 +25,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from handgrad.rules import gd
+from handgrad.rules import _check_lr, gd
 from handgrad.samplers import Sampler, SamplerState, full_batch, minibatch, per_sample
 
 
@@ -119,11 +119,13 @@ def run(
 ) -> tuple[Any, Trajectory]:
     """Trains from ``params`` for ``steps`` steps, compiled end to end.
 
+    ``value_and_grad_fn``, ``rule`` and ``sampler`` are static under ``jit``: pass the same
+    objects again to reuse the compiled run (a new ``gd(0.1)`` compiles anew).
+
     Returns:
       (final parameters, ``Trajectory`` of per-step losses and, if asked, parameters).
     """
-    if not isinstance(steps, int) or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    _check_steps(steps)
     key = jax.random.key(0) if key is None else key
     X, Y = jnp.asarray(X), jnp.asarray(Y)
     state = init_run(params, rule, sampler, key)
@@ -134,29 +136,52 @@ def run(
     return final.params, trajectory
 
 
-@partial(jax.jit, static_argnames=("value_and_grad_fn", "steps"))
 def run_gd(value_and_grad_fn: Callable, params: Any, X: jax.Array, Y: jax.Array, *, lr, steps: int):
     """Full-batch gradient descent, w ← w − η ∂L(S, w)/∂w, for ``steps`` steps.
+
+    One ``jit``-compiled ``lax.scan``; ``lr`` may be traced (``vmap`` over it for a sweep).
 
     Returns:
       (final_params, losses): one loss per step, that of the whole set before the step.
     """
-    state = init_run(params, gd(lr), full_batch(), jax.random.key(0))
-    final, trajectory = run_steps(value_and_grad_fn, gd(lr), full_batch(), state, X, Y, steps=steps)
+    _check_steps(steps)
+    _check_lr(lr)
+    return _run_gd(value_and_grad_fn, params, X, Y, lr=lr, steps=steps)
+
+
+@partial(jax.jit, static_argnames=("value_and_grad_fn", "steps"))
+def _run_gd(value_and_grad_fn, params, X, Y, *, lr, steps):
+    rule, sampler = gd(lr), full_batch()
+    state = init_run(params, rule, sampler, jax.random.key(0))
+    final, trajectory = run_steps(value_and_grad_fn, rule, sampler, state, X, Y, steps=steps)
     return final.params, trajectory.losses
 
 
-@partial(jax.jit, static_argnames=("value_and_grad_fn", "steps", "batch_size"))
 def run_sgd(
     value_and_grad_fn: Callable, params: Any, X: jax.Array, Y: jax.Array, *, lr, steps: int, key: jax.Array, batch_size: int = 1
 ):
     """SGD: with ``batch_size=1`` the lecture's rule — pick p in 0…P−1, step on
     ∂L(x[p], y[p], w)/∂w; with a larger batch, minibatches from a shuffle each epoch.
 
+    One ``jit``-compiled ``lax.scan``; ``lr`` and ``key`` may be traced (sweeps).
+
     Returns:
       (final_params, losses): one loss per step, that of the batch the step used.
     """
-    sampler = per_sample() if batch_size == 1 else minibatch(batch_size)
-    state = init_run(params, gd(lr), sampler, key)
-    final, trajectory = run_steps(value_and_grad_fn, gd(lr), sampler, state, X, Y, steps=steps)
+    _check_steps(steps)
+    _check_lr(lr)
+    minibatch(batch_size)  # validates batch_size
+    return _run_sgd(value_and_grad_fn, params, X, Y, lr=lr, steps=steps, key=key, batch_size=batch_size)
+
+
+@partial(jax.jit, static_argnames=("value_and_grad_fn", "steps", "batch_size"))
+def _run_sgd(value_and_grad_fn, params, X, Y, *, lr, steps, key, batch_size):
+    rule, sampler = gd(lr), per_sample() if batch_size == 1 else minibatch(batch_size)
+    state = init_run(params, rule, sampler, key)
+    final, trajectory = run_steps(value_and_grad_fn, rule, sampler, state, X, Y, steps=steps)
     return final.params, trajectory.losses
+
+
+def _check_steps(steps) -> None:
+    if not isinstance(steps, int) or isinstance(steps, bool) or steps < 1:
+        raise ValueError(f"steps must be a positive integer, got {steps!r}")

@@ -92,6 +92,7 @@ def preconditioned_gd(eta: ArrayLike, *, atol: float = 1e-10) -> optax.GradientT
 
 
 def _check_lr(lr) -> None:
+    """Raises ``ValueError`` unless a concrete η is a finite positive scalar."""
     try:
         value = np.asarray(lr)
     except jax.errors.TracerArrayConversionError:
