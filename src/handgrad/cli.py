@@ -1,6 +1,8 @@
-"""The ``handgrad`` command: ``handgrad verify`` checks every hand gradient.
+"""The ``handgrad`` command: ``verify``, ``train``, ``eval`` and ``config show``.
 
 The command only wires the library together; all logic lives in the modules it calls.
+Bad input (config, data, checkpoints) is reported in one line and exits with status 2,
+never with a traceback; Ctrl-C during training saves a checkpoint and exits with 130.
 """
 
 from __future__ import annotations
@@ -35,6 +37,74 @@ def _verify(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _bad_input_types() -> tuple[type, ...]:
+    from handgrad.config import ConfigError
+    from handgrad.data import DataError
+    from handgrad.training.checkpoint import CheckpointError
+    from handgrad.training.run import TrainingError
+
+    return (ConfigError, DataError, CheckpointError, TrainingError, FileNotFoundError, ValueError)
+
+
+def _fail(command: str, err: Exception) -> int:
+    print(f"handgrad {command}: error: {err}", file=sys.stderr)
+    return 2
+
+
+def _train(args: argparse.Namespace) -> int:
+    import os
+
+    from handgrad.config import load_config
+
+    try:
+        if args.resume:
+            if args.config or args.set or args.out:
+                raise ValueError("--resume RUN_DIR takes its config from the run: give no CONFIG, --set or --out")
+            run_dir = args.resume
+            if not os.path.isfile(os.path.join(run_dir, "config.toml")):
+                raise FileNotFoundError(f"{run_dir}: not a run folder (it has no config.toml)")
+            cfg = load_config(os.path.join(run_dir, "config.toml"))
+        else:
+            if not args.config:
+                raise ValueError("give a CONFIG file, or --resume RUN_DIR")
+            cfg = load_config(args.config, args.set)
+            stem = os.path.splitext(os.path.basename(args.config))[0]
+            run_dir = args.out or os.path.join("runs", f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}")
+            if os.path.exists(os.path.join(run_dir, "config.toml")):
+                raise ValueError(f"{run_dir} already holds a run: resume it with --resume {run_dir}, or choose another --out")
+        from handgrad.training.run import train
+
+        print(f"run folder: {run_dir}", flush=True)
+        summary = train(cfg, run_dir, resume=bool(args.resume), progress=not args.no_progress)
+    except KeyboardInterrupt:
+        return 130
+    except _bad_input_types() as err:
+        return _fail("train", err)
+    print("final: " + "  ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in summary.items()))
+    return 0
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from handgrad.training.run import evaluate_run
+
+    try:
+        metrics = evaluate_run(args.run_dir)
+    except _bad_input_types() as err:
+        return _fail("eval", err)
+    print("  ".join(f"{k} {v:.4g}" for k, v in metrics.items()))
+    return 0
+
+
+def _config_show(args: argparse.Namespace) -> int:
+    from handgrad.config import dump_config, load_config
+
+    try:
+        print(dump_config(load_config(args.config, args.set)), end="")
+    except _bad_input_types() as err:
+        return _fail("config show", err)
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="handgrad", description="Hand-derived backprop, proven equal to JAX's autodiff."
@@ -47,6 +117,25 @@ def build_parser() -> argparse.ArgumentParser:
     for label in ("model", "activation", "loss", "dtype"):
         verify.add_argument(f"--{label}", help=f"check only the cases with this {label}")
     verify.set_defaults(run=_verify)
+
+    train = sub.add_parser("train", help="train as a TOML config says (see configs/)")
+    train.add_argument("config", nargs="?", help="a TOML config, e.g. configs/digits_mlp1.toml")
+    train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a field, e.g. optim.lr=0.05")
+    train.add_argument("--out", help="the run folder (default runs/CONFIG-TIME)")
+    train.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its last checkpoint")
+    train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    train.set_defaults(run=_train)
+
+    evaluate = sub.add_parser("eval", help="evaluate a finished run's parameters on its test split")
+    evaluate.add_argument("run_dir")
+    evaluate.set_defaults(run=_eval)
+
+    config = sub.add_parser("config", help="configs")
+    config_sub = config.add_subparsers(dest="config_command", required=True)
+    show = config_sub.add_parser("show", help="print the resolved config")
+    show.add_argument("config")
+    show.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    show.set_defaults(run=_config_show)
     return parser
 
 

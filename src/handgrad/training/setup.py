@@ -1,0 +1,116 @@
+"""From a validated config to the pieces of a run: data, model, gradient source, rule, sampler."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import partial
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from handgrad import gradient_free
+from handgrad.config import Config, ConfigError
+from handgrad.data import Dataset, load_dataset
+from handgrad.linear import linear, linear_hand_grad, linear_objective
+from handgrad.mlp import mlp, mlp_init, mlp_objective
+from handgrad.mlp1 import mlp1, mlp1_init, mlp1_objective
+from handgrad.mlp1_backprop import mlp1_hand_value_and_grad
+from handgrad.mlp_backprop import mlp_hand_value_and_grad
+from handgrad.rules import gd, preconditioned_gd
+from handgrad.samplers import Sampler, full_batch, minibatch, per_sample
+
+
+class Setup(NamedTuple):
+    data: Dataset
+    X_train: jax.Array
+    Y_train: jax.Array
+    X_test: jax.Array
+    Y_test: jax.Array
+    params: Any  # the initial parameters
+    objective: Callable  # J(params, X, Y)
+    value_and_grad: Callable  # the configured gradient source
+    takes_key: bool
+    predict: Callable  # params, X -> outputs (P, q)
+    rule: optax.GradientTransformation
+    sampler: Sampler
+
+
+def _linear_value_and_grad(w, X, Y):
+    return linear_objective(w, X, Y), linear_hand_grad(w, X, Y)
+
+
+def build(cfg: Config) -> Setup:
+    """Everything a run needs, from the config alone (so a resumed run rebuilds the same).
+
+    Raises:
+      ConfigError: when the data, model and loss do not fit together.
+      DataError: for missing or corrupt data files.
+    """
+    m = cfg.model
+    data = load_dataset(
+        cfg.data.name, seed=cfg.seed, test_fraction=cfg.data.test_fraction,
+        path=cfg.data.path or None, standardise=cfg.data.standardise, **cfg.data.options,
+    )  # fmt: skip
+    classification = data.num_classes is not None
+    if classification and m.loss != "softmax_cross_entropy":
+        raise ConfigError(f"data set {cfg.data.name!r} has class labels: use model.loss = 'softmax_cross_entropy'")
+    if not classification and m.loss != "squared_error":
+        raise ConfigError(f"data set {cfg.data.name!r} has real targets: use model.loss = 'squared_error'")
+    if m.name == "linear" and classification:
+        raise ConfigError("model.name = 'linear' is the lecture's least-squares model: give it a regression "
+                          "data set, or use model.name = 'mlp' with model.hidden = [] for a linear classifier")  # fmt: skip
+    dtype = jnp.dtype(cfg.train.dtype)
+    if dtype == jnp.float64 and not jax.config.jax_enable_x64:
+        jax.config.update("jax_enable_x64", True)
+    X_train, X_test = jnp.asarray(data.X_train, dtype), jnp.asarray(data.X_test, dtype)
+    y_dtype = jnp.int32 if classification else dtype
+    Y_train, Y_test = jnp.asarray(data.Y_train, y_dtype), jnp.asarray(data.Y_test, y_dtype)
+    d = X_train.shape[1]
+    q = data.num_classes if classification else Y_train.shape[1]
+    key = jax.random.key(cfg.seed)
+
+    if m.name == "mlp1":
+        params = mlp1_init(key, d, m.hidden[0], q, bias=m.bias, dtype=dtype)
+        kw = {"lam": m.lam, "activation": m.activation, "loss": m.loss}
+        objective, hand = partial(mlp1_objective, **kw), partial(mlp1_hand_value_and_grad, **kw)
+        predict = jax.vmap(partial(mlp1, activation=m.activation), in_axes=(0, None))
+    elif m.name == "mlp":
+        params = mlp_init(key, [d, *m.hidden, q], bias=m.bias, dtype=dtype)
+        kw = {"lam": m.lam, "activation": m.activation, "loss": m.loss}
+        objective, hand = partial(mlp_objective, **kw), partial(mlp_hand_value_and_grad, **kw)
+        predict = jax.vmap(partial(mlp, activation=m.activation), in_axes=(0, None))
+    else:
+        params = jnp.zeros((q, d), dtype)
+        objective, hand = linear_objective, _linear_value_and_grad
+        predict = jax.vmap(linear, in_axes=(0, None))
+
+    takes_key = False
+    grad = cfg.train.grad
+    if grad == "hand":
+        value_and_grad = hand
+    elif grad == "autodiff":
+        value_and_grad = jax.value_and_grad(objective)
+    elif grad == "finite_difference":
+        value_and_grad = gradient_free.finite_difference(objective, eps=cfg.train.fd_eps).value_and_grad
+    else:
+        est = gradient_free.random_directions(objective, num_directions=cfg.train.num_directions, eps=cfg.train.fd_eps)
+        value_and_grad, takes_key = est.value_and_grad, True
+
+    o = cfg.optim
+    if o.name == "sgd":
+        rule = gd(o.lr)
+    elif o.name == "momentum":
+        rule = optax.sgd(o.lr, momentum=o.momentum)
+    elif o.name == "adam":
+        rule = optax.adam(o.lr)
+    else:  # newton: η = lr · (∂²L/∂w²)⁻¹ for least squares, one block per output
+        X = np.asarray(X_train, np.float64)
+        H = 2 / X.shape[0] * X.T @ X
+        rule = preconditioned_gd(o.lr * np.kron(np.eye(q), np.linalg.pinv(H)))
+    B = o.batch_size
+    sampler = full_batch() if B == 0 or B >= X_train.shape[0] else per_sample() if B == 1 else minibatch(B)
+    return Setup(data, X_train, Y_train, X_test, Y_test, params, objective, value_and_grad,
+                 takes_key, predict, rule, sampler)  # fmt: skip
