@@ -72,7 +72,8 @@ def make_evaluate(s: Setup):
         }
         if classification:
             for split, X, Y in (("train", s.X_train, s.Y_train), ("test", s.X_test, s.Y_test)):
-                metrics[f"{split}_accuracy"] = jnp.mean(jnp.argmax(s.predict(X, params), axis=-1) == Y)
+                predicted = jnp.argmax(s.predict(X, params), axis=-1).astype(Y.dtype)
+                metrics[f"{split}_accuracy"] = jnp.mean(predicted == Y)
         return metrics
 
     return evaluate

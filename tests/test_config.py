@@ -1,0 +1,64 @@
+"""Configs: the schema, overrides, did-you-mean, and the shipped files."""
+
+import glob
+import os
+import tomllib
+
+import pytest
+
+from handgrad.config import ConfigError, Config, config_from_table, dump_config, load_config
+
+ROOT = os.path.dirname(os.path.dirname(__file__))
+CONFIGS = sorted(glob.glob(os.path.join(ROOT, "configs", "*.toml")))
+
+
+def test_every_shipped_config_loads_and_round_trips():
+    names = {os.path.basename(p) for p in CONFIGS}
+    assert {"digits_mlp1.toml", "digits_mlp1_gd.toml", "digits_mlp1_sgd.toml", "linear_gd.toml", "linear_newton.toml",
+            "spirals_linear.toml", "spirals_mlp.toml", "deep_mlp.toml", "gradient_free.toml", "mnist_mlp1.toml"} <= names
+    for path in CONFIGS:
+        cfg = load_config(path)
+        assert config_from_table(tomllib.loads(dump_config(cfg))) == cfg, path
+
+
+def test_overrides_are_typed():
+    cfg = config_from_table({}, ["optim.lr=0.05", "model.hidden=[64]", "data.name=mnist", "model.bias=true", "optim.steps=7"])
+    assert (cfg.optim.lr, cfg.model.hidden, cfg.data.name, cfg.model.bias, cfg.optim.steps) == (0.05, [64], "mnist", True, 7)
+    assert config_from_table({}, ["optim.lr=1"]).optim.lr == 1.0  # an integer is a number
+    assert config_from_table({}) == Config()
+
+
+@pytest.mark.parametrize(
+    "table, overrides, message",
+    [
+        ({"optim": {"lrr": 0.1}}, [], r"unknown config key 'optim.lrr'; did you mean 'optim.lr'\?"),
+        ({"optm": {}}, [], r"unknown config key 'optm'; did you mean 'optim'\?"),
+        ({}, ["model.activaton=tanh"], r"did you mean 'model.activation'\?"),
+        ({"optim": {"steps": 1.5}}, [], r"optim.steps must be an integer, got 1.5"),
+        ({"optim": {"steps": True}}, [], r"optim.steps must be an integer, got True"),
+        ({}, ["optim.lr=fast"], r"optim.lr must be a number, got 'fast'"),
+        ({"model": {"hidden": [64, "x"]}}, [], r"model.hidden must be a list of integers"),
+        ({"data": {"name": "cifar"}}, [], r"data.name = 'cifar' is not one of \['digits'"),
+        ({"model": {"activation": "gelu"}}, [], r"model.activation = 'gelu' is not one of \['relu'"),
+        ({"model": {"loss": "hinge"}}, [], r"model.loss = 'hinge' is not one of"),
+        ({"optim": {"name": "lbfgs"}}, [], r"optim.name = 'lbfgs' is not one of \['sgd', 'momentum', 'adam', 'newton'\]"),
+        ({"optim": {"lr": -1}}, [], r"optim.lr must be > 0"),
+        ({"model": {"hidden": [8, 8]}}, [], r"model.name = 'mlp1' has one hidden layer"),
+        ({"optim": {"name": "newton"}}, [], r"needs model.name = 'linear'"),
+        ({"model": "mlp"}, [], r"\[model\] must be a table"),
+        ({}, ["optim"], r"--set expects key=value"),
+        ({}, ["optim=3"], r"optim is a section"),
+        ({}, ["seed.x=3"], r"seed is not a section"),
+    ],
+)
+def test_bad_configs_are_named(table, overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        config_from_table(table, overrides)
+
+
+def test_bad_files(tmp_path):
+    with pytest.raises(ConfigError, match="no such config file"):
+        load_config(str(tmp_path / "nope.toml"))
+    (tmp_path / "bad.toml").write_text("[optim\nlr = 1")
+    with pytest.raises(ConfigError, match="not valid TOML"):
+        load_config(str(tmp_path / "bad.toml"))
