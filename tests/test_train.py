@@ -174,3 +174,29 @@ def test_config_show_prints_the_resolved_config(capsys):
     assert main(["config", "show", DEFAULT, "--set", "optim.lr=0.05"]) == 0
     out = capsys.readouterr().out
     assert "lr = 0.05" in out and 'name = "digits"' in out
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--set", "optim.stepz=10"], "unknown config key 'optim.stepz'; did you mean 'optim.steps'?"),
+        (["--set", "optim.name=lbfgs"], "optim.name = 'lbfgs' is not one of ['sgd', 'momentum', 'adam', 'newton']"),
+    ],
+)
+def test_the_installed_command_reports_bad_input_with_status_2(tmp_path, args, message):
+    done = handgrad("train", DEFAULT, *args, "--out", str(tmp_path / "r"))
+    assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
+    assert not os.path.exists(tmp_path / "r")  # nothing written for a config that never ran
+
+
+def test_a_hand_gradient_that_disagrees_with_autodiff_stops_the_run():
+    import jax.numpy as jnp
+
+    from handgrad.training.run import TrainingError, _check_hand_gradients
+
+    params = {"W1": jnp.ones((2, 2)), "W2": jnp.ones((1, 2))}
+    agree = lambda p: (p, p)
+    _check_hand_gradients(agree, params, 100, 1e-10)
+    off = lambda p: ({**p, "W2": 1.001 * p["W2"]}, p)
+    with pytest.raises(TrainingError, match=r"at step 100 the hand gradient of leaf W2 disagrees with autodiff: relative error 9.99\d*e-04 > 1e-10"):
+        _check_hand_gradients(off, params, 100, 1e-10)
