@@ -136,7 +136,8 @@ def train(cfg: Config, run_dir: str, *, resume: bool = False, progress: bool = T
         steps = list_checkpoints(ckpt_dir)
         if steps:
             state, _ = load_checkpoint(checkpoint_path(ckpt_dir, steps[-1]), state)
-            _truncate_metrics(metrics_path, int(state.step))
+        # metrics written after the checkpoint (or all, with none) are written again
+        _truncate_metrics(metrics_path, int(state.step) if steps else -1)
     else:
         os.makedirs(run_dir, exist_ok=True)
         with open(os.path.join(run_dir, "config.toml"), "w") as f:
