@@ -54,11 +54,22 @@ def test_a_short_run_writes_everything_a_user_expects(tmp_path):
     assert evaluated.returncode == 0 and f"test_accuracy {summary['test_accuracy']:.4g}" in evaluated.stdout
 
 
-def _interrupted_then_resumed(tmp_path, sig):
-    args = [DEFAULT, "--set", "optim.batch_size=0", "--set", "optim.lr=0.5", "--set", "optim.steps=3000",
-            "--set", "train.chunk=100", "--set", "checkpoint.every=100", "--set", "train.verify_every=0", "--no-progress"]
-    whole, cut = str(tmp_path / "whole"), str(tmp_path / "cut")
-    proc = subprocess.Popen([sys.executable, "-m", "handgrad", "train", *args, "--out", cut],
+INTERRUPTIBLE = [DEFAULT, "--set", "optim.batch_size=0", "--set", "optim.lr=0.5", "--set", "optim.steps=3000",
+                 "--set", "train.chunk=100", "--set", "checkpoint.every=100", "--set", "train.verify_every=0", "--no-progress"]
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(tmp_path_factory):
+    """The run the interrupted ones must reproduce, bit for bit."""
+    whole = str(tmp_path_factory.mktemp("whole") / "run")
+    done = handgrad("train", *INTERRUPTIBLE, "--out", whole)
+    assert done.returncode == 0, done.stderr
+    return params(whole)
+
+
+def _interrupted_then_resumed(tmp_path, sig, expected):
+    cut = str(tmp_path / "cut")
+    proc = subprocess.Popen([sys.executable, "-m", "handgrad", "train", *INTERRUPTIBLE, "--out", cut],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120
     while not os.path.exists(os.path.join(cut, "checkpoints", "ckpt-00000200.npz")):
@@ -69,22 +80,20 @@ def _interrupted_then_resumed(tmp_path, sig):
     assert not os.path.exists(os.path.join(cut, "summary.json")), "the run finished before it was interrupted"
     resumed = handgrad("train", "--resume", cut, "--no-progress")
     assert resumed.returncode == 0, resumed.stderr
-    done = handgrad("train", *args, "--out", whole)
-    assert done.returncode == 0, done.stderr
-    a, b = params(whole), params(cut)
-    assert all(np.array_equal(a[k], b[k]) for k in a)  # exactly, bit for bit
+    got = params(cut)
+    assert all(np.array_equal(expected[k], got[k]) for k in expected)  # exactly, bit for bit
     steps = [row["step"] for row in lines(os.path.join(cut, "metrics.jsonl"))]
     assert steps == list(range(0, 3001, 100))  # no step lost, none repeated
     return proc.returncode, out
 
 
-def test_a_run_killed_with_sigkill_resumes_to_exactly_the_same_parameters(tmp_path):
-    code, _ = _interrupted_then_resumed(tmp_path, signal.SIGKILL)
+def test_a_run_killed_with_sigkill_resumes_to_exactly_the_same_parameters(tmp_path, uninterrupted):
+    code, _ = _interrupted_then_resumed(tmp_path, signal.SIGKILL, uninterrupted)
     assert code == -signal.SIGKILL
 
 
-def test_ctrl_c_saves_a_checkpoint_and_exits_cleanly(tmp_path):
-    code, out = _interrupted_then_resumed(tmp_path, signal.SIGINT)
+def test_ctrl_c_saves_a_checkpoint_and_exits_cleanly(tmp_path, uninterrupted):
+    code, out = _interrupted_then_resumed(tmp_path, signal.SIGINT, uninterrupted)
     assert code == 130 and "interrupted: saved a checkpoint at step" in out
 
 
