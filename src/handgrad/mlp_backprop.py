@@ -43,6 +43,11 @@ def mlp_stack_params(params: Sequence[Layer]) -> list:
     return entries
 
 
+def layer_grads(dw: Sequence, entries: Sequence) -> list[Layer]:
+    """The weight gradients of the linear modules, dropping the {} of each h."""
+    return [g for g, entry in zip(dw, entries) if entry is not NO_PARAMS]
+
+
 def mlp_forward_batch(params: Sequence[Layer], X: jax.Array, *, activation: str = "relu") -> list:
     """The states [X, S_1, Z_1, …, S_L] the hand backward keeps, one sample per row."""
     return stack_forward(mlp_modules(params, activation), mlp_stack_params(params), X)
@@ -69,7 +74,7 @@ def mlp_hand_value_and_grad(
     _, dw = stack_backward(modules, entries, states, cost.vjp(states[-1], Y))
     lam = jnp.asarray(lam, layers[0]["W"].dtype)
     J = cost.forward(states[-1], Y) + l2_penalty([layer["W"] for layer in layers], lam)
-    grads = [g for g, entry in zip(dw, entries) if entry is not NO_PARAMS]
+    grads = layer_grads(dw, entries)
     return J, [{**g, "W": g["W"] + lam * layer["W"]} for g, layer in zip(grads, layers)]
 
 

@@ -24,7 +24,7 @@ from jax.typing import ArrayLike
 
 from handgrad._checks import check_dim, check_ndim
 from handgrad.mlp import Layer, check_mlp_params, mlp, mlp_init
-from handgrad.mlp_backprop import mlp_modules, mlp_stack_params
+from handgrad.mlp_backprop import layer_grads, mlp_modules, mlp_stack_params
 from handgrad.cost_module import cost_module
 from handgrad.module import NO_PARAMS, Module, flatten_module
 from handgrad.stack import stack_cost_grads
@@ -67,4 +67,4 @@ def mynet_hand_grads(params: Sequence[Layer], image: ArrayLike, label: ArrayLike
     _, _, dw = stack_cost_grads(
         modules, cost_module("softmax_cross_entropy"), entries, image, jnp.asarray(label)
     )
-    return [g for g, entry in zip(dw, entries) if entry is not NO_PARAMS]
+    return layer_grads(dw, entries)

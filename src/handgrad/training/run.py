@@ -20,6 +20,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from handgrad.config import Config, dump_config
+from handgrad.gradcheck import _path_name, _rel
 from handgrad.loop import RunState, init_run, run_steps_jit
 from handgrad.training.checkpoint import (
     checkpoint_path,
@@ -35,15 +36,14 @@ class TrainingError(RuntimeError):
 
 
 def _leaf_names(tree: Any) -> list[str]:
-    from handgrad.gradcheck import _path_name
-
-    return [_path_name(path) for path, _ in jax.tree_util.tree_flatten_with_path(tree)[0]]
+    """Leaf names as the gradient checker prints them (W1, 0.W, …; "w" for a bare array)."""
+    names = [_path_name(path) for path, _ in jax.tree_util.tree_flatten_with_path(tree)[0]]
+    return ["w" if n == "params" else n for n in names]
 
 
 def save_params(path: str, params: Any) -> None:
     """The parameters as ``.npz`` with keys named by their pytree paths (W1, W2, 0.W, …)."""
     names = _leaf_names(params)
-    names = ["w" if n == "params" else n for n in names]
     tmp = path + ".tmp"
     with open(tmp, "wb") as f:
         np.savez(f, **{n: np.asarray(x) for n, x in zip(names, jax.tree_util.tree_leaves(params))})
@@ -52,7 +52,7 @@ def save_params(path: str, params: Any) -> None:
 
 def load_params(path: str, template: Any) -> Any:
     """Reads ``save_params`` output back into the structure of ``template``."""
-    names = ["w" if n == "params" else n for n in _leaf_names(template)]
+    names = _leaf_names(template)
     with np.load(path) as f:
         leaves = [jnp.asarray(f[n]) for n in names]
     return jax.tree_util.tree_unflatten(jax.tree_util.tree_structure(template), leaves)
@@ -92,8 +92,7 @@ def make_gradient_check(s: Setup):
 def _check_hand_gradients(both, params: Any, step: int, tol: float) -> None:
     g, g_ref = both(params)
     for name, a, b in zip(_leaf_names(params), jax.tree_util.tree_leaves(g), jax.tree_util.tree_leaves(g_ref)):
-        a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-        err = np.linalg.norm(a - b) / max(np.linalg.norm(a), np.linalg.norm(b), 1e-300)
+        err = _rel(a, b)
         if not err <= tol:
             raise TrainingError(
                 f"at step {step} the hand gradient of leaf {name} disagrees with autodiff: "
@@ -132,10 +131,12 @@ def train(cfg: Config, run_dir: str, *, resume: bool = False, progress: bool = T
     ckpt_dir = os.path.join(run_dir, "checkpoints")
     metrics_path = os.path.join(run_dir, "metrics.jsonl")
     state = init_run(s.params, s.rule, s.sampler, jax.random.key(cfg.seed + 1))
+    last_good = None  # the newest checkpoint on disk, named if the run diverges
     if resume:
         steps = list_checkpoints(ckpt_dir)
         if steps:
-            state, _ = load_checkpoint(checkpoint_path(ckpt_dir, steps[-1]), state)
+            last_good = checkpoint_path(ckpt_dir, steps[-1])
+            state, _ = load_checkpoint(last_good, state)
         # metrics written after the checkpoint (or all, with none) are written again
         _truncate_metrics(metrics_path, int(state.step) if steps else -1)
     else:
@@ -148,7 +149,6 @@ def train(cfg: Config, run_dir: str, *, resume: bool = False, progress: bool = T
     step, total = int(state.step), cfg.optim.steps
     bar = _progress(total, step) if progress else None
     start = time.perf_counter()
-    last_good = checkpoint_path(ckpt_dir, step) if resume and list_checkpoints(ckpt_dir) else None
     def record_metrics(params, extra):
         metrics = {k: float(v) for k, v in evaluate(params).items()}
         record = {"step": step, **metrics, **extra, "lr": cfg.optim.lr, "wall_time": time.perf_counter() - start}
