@@ -28,6 +28,7 @@ from handgrad.gradient_free import random_directions
 from handgrad.graph import Node
 from handgrad.graph import graph_backward
 from handgrad.graph import graph_forward
+from handgrad.landscape import loss_surface
 from handgrad.linear import linear
 from handgrad.linear import linear_hand_grad
 from handgrad.linear import linear_init
@@ -138,6 +139,7 @@ __all__ = (
     "linear_init",
     "linear_module",
     "linear_objective",
+    "loss_surface",
     "minibatch",
     "mlp",
     "mlp1",

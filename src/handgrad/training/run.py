@@ -28,6 +28,7 @@ from handgrad.training.checkpoint import (
     load_checkpoint,
     save_checkpoint,
 )
+from handgrad.training.metrics import plot_metrics
 from handgrad.training.setup import Setup, build
 
 
@@ -212,34 +213,6 @@ def finish(cfg: Config, s: Setup, state: RunState, run_dir: str, evaluate) -> di
         json.dump(summary, f, indent=1)
     plot_metrics(os.path.join(run_dir, "metrics.jsonl"), os.path.join(run_dir, "metrics.png"))
     return summary
-
-
-def plot_metrics(metrics_path: str, png_path: str) -> None:
-    """Loss and accuracy against the step, from ``metrics.jsonl``, as a PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    with open(metrics_path) as f:
-        rows = [json.loads(line) for line in f if line.strip()]
-    steps = [r["step"] for r in rows]
-    fig, (ax_loss, ax_acc) = plt.subplots(1, 2, figsize=(10, 4))
-    ax_loss.plot(steps, [r["train_loss"] for r in rows], label="train J")
-    ax_loss.plot(steps, [r["test_loss"] for r in rows], label="test J")
-    ax_loss.set(xlabel="step", ylabel="objective", yscale="log", title="loss")
-    ax_loss.legend()
-    if rows and "train_accuracy" in rows[0]:
-        ax_acc.plot(steps, [r["train_accuracy"] for r in rows], label="train")
-        ax_acc.plot(steps, [r["test_accuracy"] for r in rows], label="test")
-        ax_acc.set(xlabel="step", ylabel="accuracy", title="accuracy")
-        ax_acc.legend()
-    else:
-        ax_acc.plot(steps, [r["grad_norm"] for r in rows])
-        ax_acc.set(xlabel="step", ylabel="‖∂J/∂w‖", yscale="log", title="gradient norm")
-    fig.tight_layout()
-    fig.savefig(png_path, dpi=100)
-    plt.close(fig)
 
 
 def evaluate_run(run_dir: str) -> dict:

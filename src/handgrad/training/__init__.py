@@ -1,0 +1,32 @@
+"""Config-driven training (``handgrad train``), importable from a notebook.
+
+From a notebook::
+
+    from handgrad.config import load_config
+    from handgrad.training import read_metrics, train
+
+    summary = train(load_config("configs/digits_mlp1.toml"), "runs/digits")
+    rows = read_metrics("runs/digits/metrics.jsonl")
+"""
+
+from handgrad.training.checkpoint import CheckpointError
+from handgrad.training.metrics import metrics_figure
+from handgrad.training.metrics import plot_metrics
+from handgrad.training.metrics import read_metrics
+from handgrad.training.run import TrainingError
+from handgrad.training.run import evaluate_run
+from handgrad.training.run import train
+from handgrad.training.setup import Setup
+from handgrad.training.setup import build
+
+__all__ = (
+    "CheckpointError",
+    "Setup",
+    "TrainingError",
+    "build",
+    "evaluate_run",
+    "metrics_figure",
+    "plot_metrics",
+    "read_metrics",
+    "train",
+)
