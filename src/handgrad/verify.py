@@ -14,19 +14,42 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 
 from handgrad.activations import ACTIVATIONS, KINKED_ACTIVATIONS
 from handgrad.costs import COSTS, softmax_cross_entropy
 from handgrad.gradcheck import GradCheckReport, KinkWarning, check_gradients
-from handgrad.linear import linear_hand_grad, linear_init, linear_objective
-from handgrad.mlp import mlp_init, mlp_objective
-from handgrad.mlp1 import mlp1_init, mlp1_objective
+from handgrad.linear import linear_hand_grad, linear_objective
+from handgrad.mlp import mlp_objective
+from handgrad.mlp1 import mlp1_objective
 from handgrad.mlp1_backprop import mlp1_forward_batch, mlp1_hand_grads
 from handgrad.mlp_backprop import mlp_forward_batch, mlp_hand_grads
 from handgrad.module import Module, activation_module, flatten_module, linear_module
-from handgrad.mynet import IMAGE_SHAPE, mynet, mynet_hand_grads, mynet_init
+from handgrad.mynet import IMAGE_SHAPE, MYNET_WIDTHS, mynet, mynet_hand_grads
 
 DTYPES = ("float32", "float64")
+
+
+def _rng(seed: int, family: int, i: int = 0) -> np.random.Generator:
+    """The check points are drawn with NumPy: eager jax.random would compile an XLA
+    program for every new shape, seconds in all before a single gradient is checked."""
+    return np.random.default_rng([seed, family, i])
+
+
+def _normal(rng: np.random.Generator, shape, scale: float = 1.0) -> jax.Array:
+    return jnp.asarray(scale * rng.standard_normal(shape), jnp.float64)
+
+
+def _layers(rng: np.random.Generator, widths, bias: bool) -> list[dict]:
+    """Layers {"W": (n_out, n_in), "b": (n_out,)} drawn like nn.Linear: U(±1/√n_in)."""
+    layers = []
+    for n_in, n_out in zip(widths, widths[1:]):
+        bound = 1 / n_in**0.5
+        layer = {"W": jnp.asarray(rng.uniform(-bound, bound, (n_out, n_in)), jnp.float64)}
+        if bias:
+            layer["b"] = jnp.asarray(rng.uniform(-bound, bound, (n_out,)), jnp.float64)
+        layers.append(layer)
+    return layers
 
 # The hand gradients are checked as training runs them: compiled.
 _mlp1_hand_grads = jax.jit(mlp1_hand_grads, static_argnames=("activation", "loss"))
@@ -63,19 +86,19 @@ def _mlp1_preactivations(params, X, Y, *, lam, activation, loss):
     return mlp1_forward_batch(params, X, activation=activation).z
 
 
-def mlp1_cases(key: jax.Array, d=5, h=7, q=3, P=8, lam=0.1) -> Iterator[Case]:
+def mlp1_cases(seed: int, d=5, h=7, q=3, P=8, lam=0.1) -> Iterator[Case]:
     """d2l's MLP over every activation, loss, bias setting and dtype."""
     grid = itertools.product(ACTIVATIONS, COSTS, (False, True), DTYPES)
     for i, (activation, loss, bias, dtype) in enumerate(grid):
-        kp, kb, kx, ky = jax.random.split(jax.random.fold_in(key, i), 4)
-        params = mlp1_init(kp, d, h, q, bias=bias, dtype=jnp.float64)
+        rng = _rng(seed, 2, i)
+        params = {"W1": _normal(rng, (h, d), d**-0.5), "W2": _normal(rng, (q, h), h**-0.5)}
         if bias:  # a zero bias would leave that code path untested
-            params["b1"] = 0.1 * jax.random.normal(kb, (h,), jnp.float64)
-        X = jax.random.normal(kx, (P, d), jnp.float64)
+            params["b1"] = _normal(rng, (h,), 0.1)
+        X = _normal(rng, (P, d))
         if loss == "softmax_cross_entropy":
-            Y = jax.random.randint(ky, (P,), 0, q)
+            Y = jnp.asarray(rng.integers(0, q, P), jnp.int32)
         else:
-            Y = jax.random.normal(ky, (P, q), jnp.float64)
+            Y = _normal(rng, (P, q))
         yield Case(
             "mlp1", activation, loss, bias, dtype, mlp1_objective, _mlp1_hand_grads, params,
             (X, Y), {"lam": lam, "activation": activation, "loss": loss},
@@ -83,13 +106,13 @@ def mlp1_cases(key: jax.Array, d=5, h=7, q=3, P=8, lam=0.1) -> Iterator[Case]:
         )  # fmt: skip
 
 
-def linear_cases(key: jax.Array, d=6, q=3, P=9) -> Iterator[Case]:
+def linear_cases(seed: int, d=6, q=3, P=9) -> Iterator[Case]:
     """The lecture's linear model under squared error, scalar and vector outputs."""
     for outputs, dtype in itertools.product((None, q), DTYPES):
-        kw, kx, ky = jax.random.split(jax.random.fold_in(key, outputs or 0), 3)
-        w = linear_init(kw, d, outputs, jnp.float64)
-        X = jax.random.normal(kx, (P, d), jnp.float64)
-        Y = jax.random.normal(ky, (P,) if outputs is None else (P, outputs), jnp.float64)
+        rng = _rng(seed, 1, outputs or 0)
+        w = _normal(rng, (d,) if outputs is None else (outputs, d), d**-0.5)
+        X = _normal(rng, (P, d))
+        Y = _normal(rng, (P,) if outputs is None else (P, outputs))
         model = "linear" if outputs is None else f"linear-q{q}"
         yield Case(
             model, "-", "squared_error", False, dtype, linear_objective, _linear_hand_grad, w,
@@ -110,21 +133,21 @@ def _module_kinks(p, u, *, module):
     return p["z"]
 
 
-def module_cases(key: jax.Array) -> Iterator[Case]:
+def module_cases(seed: int) -> Iterator[Case]:
     """Each module's VJP, through J = ⟨u, f(z, w)⟩ whose gradient is exactly the VJP at u."""
     modules: list[tuple[Module, tuple, dict]] = []
     for i, bias in enumerate((False, True)):
-        kW, kb = jax.random.split(jax.random.fold_in(key, i))
-        w = {"W": jax.random.normal(kW, (4, 6), jnp.float64)}
+        rng = _rng(seed, 3, i)
+        w = {"W": _normal(rng, (4, 6))}
         if bias:
-            w["b"] = jax.random.normal(kb, (4,), jnp.float64)
+            w["b"] = _normal(rng, (4,))
         modules.append((linear_module(bias), (6,), w))
     modules += [(activation_module(name), (6,), {}) for name in ACTIVATIONS]
     modules.append((flatten_module((3, 4, 5)), (3, 4, 5), {}))
     for i, (module, shape, w) in enumerate(modules):
-        kz, ku = jax.random.split(jax.random.fold_in(key, 100 + i))
-        z = jax.random.normal(kz, (5, *shape), jnp.float64)  # a batch of five samples
-        u = jax.random.normal(ku, module.forward(z, w).shape, jnp.float64)
+        rng = _rng(seed, 3, 100 + i)
+        z = _normal(rng, (5, *shape))  # a batch of five samples
+        u = _normal(rng, jax.eval_shape(module.forward, z, w).shape)
         kinked = module.name in KINKED_ACTIVATIONS
         activation = module.name if module.name in ACTIVATIONS else "-"
         yield Case(
@@ -138,20 +161,20 @@ def _mlp_preactivations(params, X, Y, *, activation, loss, lam):
     return mlp_forward_batch(params, X, activation=activation)[1:-1:2]
 
 
-def mlp_cases(key: jax.Array, P=8) -> Iterator[Case]:
+def mlp_cases(seed: int, P=8) -> Iterator[Case]:
     """The deep MLP at depths 2 and 4, every loss, with and without biases."""
     grid = [(depth, act, loss, bias, "float64") for depth, act, loss, bias in itertools.product(
         (2, 4), ("relu", "tanh", "sigmoid"), COSTS, (False, True))]  # fmt: skip
     grid += [(3, "relu", loss, True, "float32") for loss in COSTS]
     for i, (depth, activation, loss, bias, dtype) in enumerate(grid):
-        kp, kx, ky = jax.random.split(jax.random.fold_in(key, i), 3)
+        rng = _rng(seed, 4, i)
         widths = [5] + [6 - k % 2 for k in range(depth - 1)] + [3]
-        params = mlp_init(kp, widths, bias=bias, dtype=jnp.float64, init="torch")
-        X = jax.random.normal(kx, (P, 5), jnp.float64)
+        params = _layers(rng, widths, bias)
+        X = _normal(rng, (P, 5))
         if loss == "softmax_cross_entropy":
-            Y = jax.random.randint(ky, (P,), 0, 3)
+            Y = jnp.asarray(rng.integers(0, 3, P), jnp.int32)
         else:
-            Y = jax.random.normal(ky, (P, 3), jnp.float64)
+            Y = _normal(rng, (P, 3))
         yield Case(
             f"mlp-{depth}", activation, loss, bias, dtype, mlp_objective, _mlp_hand_grads,
             params, (X, Y), {"activation": activation, "loss": loss, "lam": 0.1},
@@ -163,11 +186,11 @@ def _mynet_objective(params, image, label):
     return softmax_cross_entropy(label, mynet(params, image))
 
 
-def mynet_cases(key: jax.Array) -> Iterator[Case]:
+def mynet_cases(seed: int) -> Iterator[Case]:
     """The lecture's mynet, flatten included, in both dtypes."""
-    kp, kx = jax.random.split(key)
-    params = mynet_init(kp, jnp.float64)
-    image = jax.random.normal(kx, IMAGE_SHAPE, jnp.float64)
+    rng = _rng(seed, 5)
+    params = _layers(rng, MYNET_WIDTHS, bias=True)
+    image = _normal(rng, IMAGE_SHAPE)
     for dtype in DTYPES:
         yield Case(
             "mynet", "relu", "softmax_cross_entropy", True, dtype, _mynet_objective,
@@ -177,15 +200,8 @@ def mynet_cases(key: jax.Array) -> Iterator[Case]:
 
 def cases(seed: int = 0) -> list[Case]:
     """Every case of the grid."""
-    key = jax.random.key(seed)
     with jax.enable_x64(True):
-        return [
-            *linear_cases(jax.random.fold_in(key, 1)),
-            *mlp1_cases(jax.random.fold_in(key, 2)),
-            *module_cases(jax.random.fold_in(key, 3)),
-            *mlp_cases(jax.random.fold_in(key, 4)),
-            *mynet_cases(jax.random.fold_in(key, 5)),
-        ]
+        return [*linear_cases(seed), *mlp1_cases(seed), *module_cases(seed), *mlp_cases(seed), *mynet_cases(seed)]
 
 
 def select(grid: list[Case], **labels: str | None) -> list[Case]:
