@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: train verify test clean
+.PHONY: train verify test lab notebooks clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -19,6 +19,17 @@ verify: $(VENV)/.installed  ## check every hand gradient against autodiff and fi
 
 test: $(VENV)/.installed  ## run the test suite on all cores
 	$(BIN)/python -m pytest -n auto
+
+$(VENV)/.notebooks: $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test,notebooks]'
+	touch $@
+
+lab: $(VENV)/.notebooks  ## open the notebooks in JupyterLab
+	$(BIN)/jupyter lab notebooks/
+
+notebooks: $(VENV)/.notebooks  ## re-run every notebook in place at full length (refreshes the committed outputs)
+	cd notebooks && HANDGRAD_QUICK=0 ../$(BIN)/jupyter nbconvert --to notebook --execute --inplace \
+		--ExecutePreprocessor.timeout=1800 *.ipynb
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

@@ -1,7 +1,12 @@
 """A strict test environment for the tests and the doctests (equinox's habit): float64
 available, rank promotion and implicit dtype promotion are errors, and so is every warning
 (pyproject's filterwarnings).
+
+The notebooks run as tests too (nbmake), each in its own kernel, which inherits
+HANDGRAD_QUICK=1 from here: the same code with fewer steps, so the set runs in seconds.
 """
+
+import os
 
 import jax
 import pytest
@@ -9,6 +14,7 @@ import pytest
 jax.config.update("jax_enable_x64", True)
 jax.config.update("jax_numpy_rank_promotion", "raise")
 jax.config.update("jax_numpy_dtype_promotion", "strict")
+os.environ.setdefault("HANDGRAD_QUICK", "1")
 
 
 @pytest.fixture
