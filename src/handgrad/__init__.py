@@ -89,6 +89,9 @@ from handgrad.samplers import SamplerState
 from handgrad.samplers import full_batch
 from handgrad.samplers import minibatch
 from handgrad.samplers import per_sample
+from handgrad.shapes import SHAPE_RULE
+from handgrad.shapes import check_gradient_shapes
+from handgrad.shapes import gradient_shape
 from handgrad.stack import stack_backward
 from handgrad.stack import stack_backward_jacobians
 from handgrad.stack import stack_cost_grads
@@ -117,11 +120,13 @@ __all__ = (
     "Module",
     "Node",
     "RunState",
+    "SHAPE_RULE",
     "Sampler",
     "SamplerState",
     "Trajectory",
     "activation_module",
     "average_loss",
+    "check_gradient_shapes",
     "check_gradients",
     "cost_module",
     "finite_difference",
@@ -130,6 +135,7 @@ __all__ = (
     "gd",
     "get_activation",
     "get_cost",
+    "gradient_shape",
     "graph_backward",
     "graph_forward",
     "init_run",
