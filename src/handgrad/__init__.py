@@ -89,6 +89,12 @@ from handgrad.samplers import SamplerState
 from handgrad.samplers import full_batch
 from handgrad.samplers import minibatch
 from handgrad.samplers import per_sample
+from handgrad.second_order import hessian
+from handgrad.second_order import hvp
+from handgrad.second_order import hvp_fd
+from handgrad.second_order import linear_hessian
+from handgrad.second_order import newton_step
+from handgrad.second_order import primitive_count
 from handgrad.shapes import SHAPE_RULE
 from handgrad.shapes import check_gradient_shapes
 from handgrad.shapes import gradient_shape
@@ -138,10 +144,14 @@ __all__ = (
     "gradient_shape",
     "graph_backward",
     "graph_forward",
+    "hessian",
+    "hvp",
+    "hvp_fd",
     "init_run",
     "l2_penalty",
     "linear",
     "linear_hand_grad",
+    "linear_hessian",
     "linear_init",
     "linear_module",
     "linear_objective",
@@ -173,10 +183,12 @@ __all__ = (
     "mynet_modules",
     "nearest_neighbour",
     "nearest_neighbour_objective",
+    "newton_step",
     "per_sample",
     "per_sample_loss",
     "perturbation",
     "preconditioned_gd",
+    "primitive_count",
     "random_directions",
     "row_gradients",
     "run",
