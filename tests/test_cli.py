@@ -1,3 +1,4 @@
+import pathlib
 import subprocess
 import sys
 
@@ -55,3 +56,21 @@ def test_the_installed_command_runs_the_whole_float64_grid():
     assert f"{n} of {n} cases passed" in done.stdout
     for model in ("linear", "mlp1", "module:linear", "module:flatten", "mlp-4", "mynet"):
         assert f"\n{model} " in done.stdout, model
+
+
+CONFIGS = pathlib.Path(__file__).resolve().parent.parent / "configs"
+
+
+def test_memory_prints_counted_and_measured_bytes_per_batch_size(capsys):
+    assert main(["memory", str(CONFIGS / "digits_mlp1.toml"), "--batch-size", "8", "--batch-size", "64"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("widths [64, 256, 10], parameters 74 KiB")
+    rows = [line.split() for line in out.splitlines() if line.strip().split(" ")[0] in ("8", "64")]
+    assert [r[0] for r in rows] == ["8", "64"]
+
+
+def test_memory_refuses_bad_options_in_one_line(capsys):
+    assert main(["memory", str(CONFIGS / "digits_mlp1.toml"), "--remat-every", "-1"]) == 2
+    assert "handgrad memory: error: --remat-every must be >= 0" in capsys.readouterr().err
+    assert main(["memory", str(CONFIGS / "digits_mlp1.toml"), "--set", "model.hiden=[3]"]) == 2
+    assert "unknown config key" in capsys.readouterr().err

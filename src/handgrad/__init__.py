@@ -45,6 +45,11 @@ from handgrad.losses import l2_penalty
 from handgrad.losses import per_sample_loss
 from handgrad.memory import MemoryFootprint
 from handgrad.memory import mlp_memory
+from handgrad.memory_measured import MemoryReport
+from handgrad.memory_measured import measure_mlp_memory
+from handgrad.memory_measured import remat_objective
+from handgrad.memory_measured import residual_bytes
+from handgrad.memory_measured import xla_memory
 from handgrad.mlp import mlp
 from handgrad.mlp import mlp_init
 from handgrad.mlp import mlp_objective
@@ -123,6 +128,7 @@ __all__ = (
     "MLP1Cache",
     "MYNET_WIDTHS",
     "MemoryFootprint",
+    "MemoryReport",
     "Module",
     "Node",
     "RunState",
@@ -156,6 +162,7 @@ __all__ = (
     "linear_module",
     "linear_objective",
     "loss_surface",
+    "measure_mlp_memory",
     "minibatch",
     "mlp",
     "mlp1",
@@ -190,6 +197,8 @@ __all__ = (
     "preconditioned_gd",
     "primitive_count",
     "random_directions",
+    "remat_objective",
+    "residual_bytes",
     "row_gradients",
     "run",
     "run_gd",
@@ -208,4 +217,5 @@ __all__ = (
     "through_weighted_sum",
     "unravel_like",
     "vjp_from_row_gradients",
+    "xla_memory",
 )

@@ -1,4 +1,4 @@
-"""The ``handgrad`` command: ``verify``, ``train``, ``eval`` and ``config show``.
+"""The ``handgrad`` command: ``verify``, ``train``, ``eval``, ``memory``, ``graph`` and ``config show``.
 
 The command only wires the library together; all logic lives in the modules it calls.
 Bad input (config, data, checkpoints) is reported in one line and exits with status 2,
@@ -105,6 +105,22 @@ def _config_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _memory(args: argparse.Namespace) -> int:
+    from handgrad.config import load_config
+    from handgrad.training.inspect import format_memory, memory_report
+
+    try:
+        if args.remat_every < 0:
+            raise ValueError(f"--remat-every must be >= 0 (0: no remat), got {args.remat_every}")
+        if any(b < 1 for b in args.batch_size):
+            raise ValueError(f"--batch-size must be positive, got {args.batch_size}")
+        reports = memory_report(load_config(args.config, args.set), args.batch_size, remat_every=args.remat_every)
+    except _bad_input_types() as err:
+        return _fail("memory", err)
+    print(format_memory(reports))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="handgrad", description="Hand-derived backprop, proven equal to JAX's autodiff."
@@ -129,6 +145,13 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate = sub.add_parser("eval", help="evaluate a finished run's parameters on its test split")
     evaluate.add_argument("run_dir")
     evaluate.set_defaults(run=_eval)
+
+    memory = sub.add_parser("memory", help="memory of a training step vs prediction: counted, and measured in JAX and XLA")
+    memory.add_argument("config")
+    memory.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    memory.add_argument("--batch-size", type=int, action="append", default=[], help="repeat for several (default: the config's)")
+    memory.add_argument("--remat-every", type=int, default=0, metavar="K", help="jax.checkpoint every K hidden layers (0: none)")
+    memory.set_defaults(run=_memory)
 
     config = sub.add_parser("config", help="configs")
     config_sub = config.add_subparsers(dest="config_command", required=True)
