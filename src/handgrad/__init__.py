@@ -86,6 +86,17 @@ from handgrad.mynet import mynet_modules
 from handgrad.nearest_neighbour import nearest_neighbour
 from handgrad.nearest_neighbour import nearest_neighbour_objective
 from handgrad.nearest_neighbour import squared_distances
+from handgrad.parallel import ParallelStep
+from handgrad.parallel import batch_sharding
+from handgrad.parallel import data_parallel_step
+from handgrad.parallel import make_mesh
+from handgrad.parallel import mlp1_param_sharding
+from handgrad.parallel import model_parallel_step
+from handgrad.parallel import parallel_sgd_step
+from handgrad.parallel import sgd_update
+from handgrad.parallel import shard_batch
+from handgrad.parallel import shard_mlp1_params
+from handgrad.parallel import shard_shapes
 from handgrad.rules import GDState
 from handgrad.rules import gd
 from handgrad.rules import preconditioned_gd
@@ -131,6 +142,7 @@ __all__ = (
     "MemoryReport",
     "Module",
     "Node",
+    "ParallelStep",
     "RunState",
     "SHAPE_RULE",
     "Sampler",
@@ -138,9 +150,11 @@ __all__ = (
     "Trajectory",
     "activation_module",
     "average_loss",
+    "batch_sharding",
     "check_gradient_shapes",
     "check_gradients",
     "cost_module",
+    "data_parallel_step",
     "finite_difference",
     "flatten_module",
     "full_batch",
@@ -162,6 +176,7 @@ __all__ = (
     "linear_module",
     "linear_objective",
     "loss_surface",
+    "make_mesh",
     "measure_mlp_memory",
     "minibatch",
     "mlp",
@@ -174,6 +189,7 @@ __all__ = (
     "mlp1_hand_value_and_grad",
     "mlp1_init",
     "mlp1_objective",
+    "mlp1_param_sharding",
     "mlp1_sample_hand_grads",
     "mlp1_sample_objective",
     "mlp_forward_batch",
@@ -184,6 +200,7 @@ __all__ = (
     "mlp_modules",
     "mlp_objective",
     "mlp_stack_params",
+    "model_parallel_step",
     "mynet",
     "mynet_hand_grads",
     "mynet_init",
@@ -191,6 +208,7 @@ __all__ = (
     "nearest_neighbour",
     "nearest_neighbour_objective",
     "newton_step",
+    "parallel_sgd_step",
     "per_sample",
     "per_sample_loss",
     "perturbation",
@@ -204,6 +222,10 @@ __all__ = (
     "run_gd",
     "run_sgd",
     "run_steps",
+    "sgd_update",
+    "shard_batch",
+    "shard_mlp1_params",
+    "shard_shapes",
     "softmax_cross_entropy",
     "softmax_cross_entropy_grad",
     "squared_distances",
