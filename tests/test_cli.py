@@ -74,3 +74,17 @@ def test_memory_refuses_bad_options_in_one_line(capsys):
     assert "handgrad memory: error: --remat-every must be >= 0" in capsys.readouterr().err
     assert main(["memory", str(CONFIGS / "digits_mlp1.toml"), "--set", "model.hiden=[3]"]) == 2
     assert "unknown config key" in capsys.readouterr().err
+
+
+def test_graph_draws_a_configs_objective_and_its_backward_graph(tmp_path, capsys):
+    png, svg = tmp_path / "J.png", tmp_path / "J.svg"
+    assert main(["graph", str(CONFIGS / "digits_mlp1.toml"), "--out", str(png)]) == 0
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and f"wrote {png}" in capsys.readouterr().out
+    assert main(["graph", str(CONFIGS / "linear_gd.toml"), "--out", str(svg), "--backward"]) == 0
+    assert "<svg" in svg.read_text()
+
+
+def test_graph_refuses_an_unknown_image_type_in_one_line(tmp_path, capsys):
+    assert main(["graph", str(CONFIGS / "digits_mlp1.toml"), "--out", str(tmp_path / "J.jpg")]) == 2
+    assert "handgrad graph: error: unsupported extension '.jpg'" in capsys.readouterr().err
+    assert not (tmp_path / "J.jpg").exists()

@@ -28,6 +28,11 @@ from handgrad.gradient_free import random_directions
 from handgrad.graph import Node
 from handgrad.graph import graph_backward
 from handgrad.graph import graph_forward
+from handgrad.graph_drawing import draw_forward_backward
+from handgrad.graph_drawing import draw_graph
+from handgrad.jaxpr_graph import ComputationGraph
+from handgrad.jaxpr_graph import backward_graph
+from handgrad.jaxpr_graph import trace_graph
 from handgrad.landscape import loss_surface
 from handgrad.linear import linear
 from handgrad.linear import linear_hand_grad
@@ -126,6 +131,7 @@ __all__ = (
     "ACTIVATIONS",
     "Activation",
     "COSTS",
+    "ComputationGraph",
     "Cost",
     "CostModule",
     "Estimator",
@@ -150,11 +156,14 @@ __all__ = (
     "Trajectory",
     "activation_module",
     "average_loss",
+    "backward_graph",
     "batch_sharding",
     "check_gradient_shapes",
     "check_gradients",
     "cost_module",
     "data_parallel_step",
+    "draw_forward_backward",
+    "draw_graph",
     "finite_difference",
     "flatten_module",
     "full_batch",
@@ -237,6 +246,7 @@ __all__ = (
     "stack_forward",
     "through_nonlinearity",
     "through_weighted_sum",
+    "trace_graph",
     "unravel_like",
     "vjp_from_row_gradients",
     "xla_memory",

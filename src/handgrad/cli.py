@@ -121,6 +121,18 @@ def _memory(args: argparse.Namespace) -> int:
     return 0
 
 
+def _graph(args: argparse.Namespace) -> int:
+    from handgrad.config import load_config
+    from handgrad.training.inspect import objective_graph
+
+    try:
+        objective_graph(load_config(args.config, args.set), args.out, backward=args.backward, samples=args.samples)
+    except _bad_input_types() as err:
+        return _fail("graph", err)
+    print(f"wrote {args.out}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="handgrad", description="Hand-derived backprop, proven equal to JAX's autodiff."
@@ -152,6 +164,14 @@ def build_parser() -> argparse.ArgumentParser:
     memory.add_argument("--batch-size", type=int, action="append", default=[], help="repeat for several (default: the config's)")
     memory.add_argument("--remat-every", type=int, default=0, metavar="K", help="jax.checkpoint every K hidden layers (0: none)")
     memory.set_defaults(run=_memory)
+
+    graph = sub.add_parser("graph", help="draw the computational graph of a config's objective J (from its jaxpr)")
+    graph.add_argument("config")
+    graph.add_argument("--out", required=True, help="the image file, .png or .svg")
+    graph.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    graph.add_argument("--backward", action="store_true", help="draw the backward graph (jax.grad) beside it")
+    graph.add_argument("--samples", type=int, default=1, help="samples in the batch J is traced on")
+    graph.set_defaults(run=_graph)
 
     config = sub.add_parser("config", help="configs")
     config_sub = config.add_subparsers(dest="config_command", required=True)

@@ -1,13 +1,18 @@
-"""What a config's model costs in memory (``handgrad memory CONFIG``).
+"""A config's model inspected: its memory (``handgrad memory``) and its graph (``handgrad graph``).
 
 The model of a config as the deep MLP's widths [d, hidden…, q] — the linear model is the
 MLP with no hidden layer, d2l's ``mlp1`` the one with one — and its memory footprint
-counted and measured (``handgrad.measure_mlp_memory``) at the config's batch size or others.
+counted and measured (``handgrad.measure_mlp_memory``) at the config's batch size or others;
+and the computational graph of its objective J on a sample, drawn from the traced jaxpr.
 """
 
 from __future__ import annotations
 
+from matplotlib.figure import Figure
+
 from handgrad.config import Config
+from handgrad.graph_drawing import draw_forward_backward, draw_graph
+from handgrad.jaxpr_graph import trace_graph
 from handgrad.memory_measured import MemoryReport, measure_mlp_memory
 from handgrad.training.setup import build
 
@@ -61,3 +66,18 @@ def format_memory(reports: list[MemoryReport]) -> str:
         "fusion and buffer reuse. Prediction keeps nothing for later: only the largest input/output pair.",
     ]
     return "\n".join(lines)
+
+
+def objective_graph(cfg: Config, path: str | None = None, *, backward: bool = False, samples: int = 1) -> Figure:
+    """The graph of J(params, X, Y) on the first ``samples`` training samples, as an image.
+
+    With ``backward``, the backward graph (``jax.grad``) beside it. Saved to ``path`` (PNG or SVG).
+    """
+    if not isinstance(samples, int) or samples < 1:
+        raise ValueError(f"samples must be a positive integer, got {samples!r}")
+    s = build(cfg)
+    args = (s.params, s.X_train[:samples], s.Y_train[:samples])
+    if backward:
+        return draw_forward_backward(s.objective, *args, path=path)
+    title = f"J of {cfg.model.name} ({cfg.model.activation}, {cfg.model.loss}) on {samples} sample(s)"
+    return draw_graph(trace_graph(s.objective, *args), path, title=title)
