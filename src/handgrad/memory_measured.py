@@ -55,9 +55,10 @@ def remat_objective(
     """``mlp_objective`` with ``jax.checkpoint`` around every group of ``every`` hidden layers.
 
     Same value and gradient; ``jax.grad`` keeps only each group's input for the backward pass.
+    ``every=0`` checkpoints nothing: the same batched forward without remat, the baseline.
     """
-    if not isinstance(every, int) or isinstance(every, bool) or every < 1:
-        raise ValueError(f"every must be a positive integer (hidden layers per checkpoint), got {every!r}")
+    if not isinstance(every, int) or isinstance(every, bool) or every < 0:
+        raise ValueError(f"every must be a non-negative integer (hidden layers per checkpoint), got {every!r}")
     check_lam(lam)
     layers, X, Y = as_mlp_inputs(params, X, Y, activation, loss)
     modules, entries = mlp_modules(layers, activation), mlp_stack_params(layers)
@@ -68,10 +69,11 @@ def remat_objective(
             z = f.forward(z, w)
         return z
 
-    Z = X
-    for start in range(0, hidden, every):
-        block = slice(2 * start, 2 * min(start + every, hidden))  # (linear, φ) per hidden layer
-        Z = jax.checkpoint(partial(stage, mods=modules[block]))(Z, entries[block])
+    Z, group = X, every or max(hidden, 1)
+    for start in range(0, hidden, group):
+        block = slice(2 * start, 2 * min(start + group, hidden))  # (linear, φ) per hidden layer
+        f = partial(stage, mods=modules[block])
+        Z = (jax.checkpoint(f) if every else f)(Z, entries[block])
     O = modules[-1].forward(Z, entries[-1])
     return jnp.mean(jax.vmap(get_cost(loss).C)(Y, O)) + l2_penalty([layer["W"] for layer in layers], lam)
 
