@@ -47,8 +47,10 @@ def test_one_newton_step_lands_on_the_least_squares_solution_like_preconditioned
 def test_hvp_equals_the_full_hessian_times_v(problem):
     params, X, Y, v = problem
     J = partial(hg.mlp1_objective, **KW)
-    Hv = hg.hvp(jax.grad(J), params, v, X, Y)
-    assert rel_err(flat(Hv), hg.hessian(J, params, X, Y) @ flat(v)) < 1e-12
+    Hv = jax.jit(lambda p, v: hg.hvp(jax.grad(J), p, v, X, Y))(params, v)
+    H = jax.jit(lambda p: hg.hessian(J, p, X, Y))(params)
+    assert H.shape == (flat(params).size,) * 2
+    assert rel_err(flat(Hv), H @ flat(v)) < 1e-12
 
 
 def test_hvp_through_the_hand_backward_equals_autodiffs(problem):
