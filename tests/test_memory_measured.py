@@ -67,3 +67,34 @@ def test_bad_arguments_are_named():
 def test_residual_bytes_of_a_function_that_keeps_nothing():
     assert hg.residual_bytes(lambda w: jnp.sum(w), jnp.ones(5)) == 0  # a sum needs no residual
     assert hg.residual_bytes(lambda w: jnp.sum(w * w), jnp.ones(5, jnp.float32)) == 5 * 4  # w, once though w · w uses it twice (float32)
+
+
+def test_the_scanned_form_is_the_same_objective_with_and_without_remat():
+    sizes = [(5, 7), (7, 7), (7, 7), (7, 7), (7, 3)]
+    layers = [{"W": randn(k, (m, n)), "b": randn(20 + k, (m,))} for k, (n, m) in enumerate(sizes)]
+    X, Y = randn(1, (9, 5)), jnp.arange(9) % 3
+    kw = dict(activation="tanh", loss="softmax_cross_entropy", lam=0.1)
+    J, g = jax.jit(jax.value_and_grad(partial(hg.mlp_objective, **kw)))(layers, X, Y)
+    for remat in (False, True):
+        J_s, g_s = jax.jit(jax.value_and_grad(partial(hg.scan_objective, remat=remat, **kw)))(layers, X, Y)
+        assert abs(float(J_s - J)) <= 1e-14 * abs(float(J))
+        assert rel_err(jax.flatten_util.ravel_pytree(g_s)[0], jax.flatten_util.ravel_pytree(g)[0]) < 1e-12
+
+
+def test_remat_inside_a_scan_survives_compilation_and_allocates_less():
+    widths, P = [32] + [64] * 6 + [10], 256
+    layers = jax.eval_shape(lambda: hg.mlp_init(jax.random.key(0), widths, bias=True))
+    X, Y = jax.ShapeDtypeStruct((P, 32), jnp.float32), jax.ShapeDtypeStruct((P,), jnp.int32)
+    temps, dots = {}, {}
+    for remat in (False, True):
+        step = jax.value_and_grad(partial(hg.scan_objective, remat=remat))
+        temps[remat] = hg.xla_memory(step, layers, X, Y)["temporaries"]
+        dots[remat] = jax.jit(step).lower(layers, X, Y).compile().as_text().count(" dot(")
+    assert dots[True] > dots[False]  # the recomputed forward product is still there
+    assert temps[True] < temps[False]  # and what it buys: less memory
+
+
+def test_the_scanned_form_needs_equal_square_hidden_layers():
+    layers = [{"W": jnp.ones((4, 3))}, {"W": jnp.ones((5, 4))}, {"W": jnp.ones((5, 5))}, {"W": jnp.ones((2, 5))}]
+    with pytest.raises(ValueError, match="scans equal square hidden layers"):
+        hg.scan_objective(layers, jnp.ones((2, 3)), jnp.zeros(2, jnp.int32))

@@ -54,6 +54,7 @@ from handgrad.memory_measured import MemoryReport
 from handgrad.memory_measured import measure_mlp_memory
 from handgrad.memory_measured import remat_objective
 from handgrad.memory_measured import residual_bytes
+from handgrad.memory_measured import scan_objective
 from handgrad.memory_measured import xla_memory
 from handgrad.mlp import mlp
 from handgrad.mlp import mlp_init
@@ -231,6 +232,7 @@ __all__ = (
     "run_gd",
     "run_sgd",
     "run_steps",
+    "scan_objective",
     "sgd_update",
     "shard_batch",
     "shard_mlp1_params",

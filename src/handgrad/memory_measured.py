@@ -15,8 +15,10 @@ its own buffer), and also hold the backward pass's scratch (the ∂J/∂S_k, one
 
 Rematerialisation (``jax.checkpoint``, ``remat_objective``) keeps only the input of each group
 of ``every`` layers and recomputes the rest during the backward pass: fewer residuals, one
-more forward pass of compute. Whether XLA then *allocates* less depends on its scheduler —
-see ``benchmarks/bench_memory.py`` for the measured trade on this machine.
+more forward pass of compute. Whether XLA then *allocates* less depends on the compiler: on
+XLA:CPU it merges the recomputation back into the forward pass of straight-line code, but
+not across the iterations of a ``lax.scan`` over the layers (``scan_objective``), where the
+trade — less memory, more time — is real; ``benchmarks/bench_memory.py`` measures both.
 
 >>> import jax.numpy as jnp
 >>> r = measure_mlp_memory([8, 16, 4], batch_size=32)
@@ -74,6 +76,45 @@ def remat_objective(
         block = slice(2 * start, 2 * min(start + group, hidden))  # (linear, φ) per hidden layer
         f = partial(stage, mods=modules[block])
         Z = (jax.checkpoint(f) if every else f)(Z, entries[block])
+    O = modules[-1].forward(Z, entries[-1])
+    return jnp.mean(jax.vmap(get_cost(loss).C)(Y, O)) + l2_penalty([layer["W"] for layer in layers], lam)
+
+
+def scan_objective(
+    params: Sequence[dict],
+    X: ArrayLike,
+    Y: ArrayLike,
+    *,
+    activation: str = "relu",
+    loss: str = "softmax_cross_entropy",
+    lam: ArrayLike = 0.0,
+    remat: bool = False,
+) -> jax.Array:
+    """``mlp_objective`` with the hidden layers after the first as one ``lax.scan``, optionally
+    each step under ``jax.checkpoint`` — the form in which XLA keeps the rematerialisation.
+
+    Layers 2 … L−1 must all be (n × n): they are stacked and scanned over. Same value and
+    gradient as ``mlp_objective``.
+
+    Raises:
+      ValueError: if the scanned layers do not all have one shape.
+    """
+    check_lam(lam)
+    layers, X, Y = as_mlp_inputs(params, X, Y, activation, loss)
+    modules, entries = mlp_modules(layers, activation), mlp_stack_params(layers)
+    middle = entries[2:-1:2]  # the linear entries of layers 2 … L−1
+    shapes = {jax.tree_util.tree_map(jnp.shape, w)["W"] for w in middle}
+    if len(shapes) > 1 or any(a != b for a, b in shapes):
+        raise ValueError(f"scan_objective scans equal square hidden layers, got W shapes {sorted(shapes)}")
+    linear, phi = modules[0], modules[1]
+    Z = phi.forward(linear.forward(X, entries[0]), entries[1])
+
+    def body(Z, w):
+        return phi.forward(linear.forward(Z, w), entries[1]), None
+
+    if middle:
+        stacked = jax.tree_util.tree_map(lambda *ws: jnp.stack(ws), *middle)
+        Z, _ = jax.lax.scan(jax.checkpoint(body) if remat else body, Z, stacked)
     O = modules[-1].forward(Z, entries[-1])
     return jnp.mean(jax.vmap(get_cost(loss).C)(Y, O)) + l2_penalty([layer["W"] for layer in layers], lam)
 
