@@ -143,7 +143,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("--seed", type=int, default=0, help="seed of the random check points")
     for label in ("model", "activation", "loss", "dtype"):
-        verify.add_argument(f"--{label}", help=f"check only the cases with this {label}")
+        verify.add_argument(f"--{label}", help=f"check only the cases with this {label} (a,b: either)")
     verify.set_defaults(run=_verify)
 
     train = sub.add_parser("train", help="train as a TOML config says (see configs/)")

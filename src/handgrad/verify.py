@@ -207,16 +207,18 @@ def cases(seed: int = 0) -> list[Case]:
 def select(grid: list[Case], **labels: str | None) -> list[Case]:
     """The cases whose labels (model, activation, loss, dtype) equal the given ones.
 
-    A label given as None matches every case. Raises ``ValueError`` for a value that
-    matches no case, listing the values there are.
+    A label given as None matches every case; "a,b" matches either value. Raises
+    ``ValueError`` for a value that matches no case, listing the values there are.
     """
     for field, wanted in labels.items():
         if wanted is None:
             continue
         there = sorted({str(getattr(case, field)) for case in grid})
-        if wanted not in there:
-            raise ValueError(f"no case has {field} {wanted!r}; choose from {there}")
-        grid = [case for case in grid if str(getattr(case, field)) == wanted]
+        values = [w.strip() for w in wanted.split(",")]
+        for value in values:
+            if value not in there:
+                raise ValueError(f"no case has {field} {value!r}; choose from {there}")
+        grid = [case for case in grid if str(getattr(case, field)) in values]
     return grid
 
 
