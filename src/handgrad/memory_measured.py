@@ -37,11 +37,28 @@ import jax.numpy as jnp
 from jax.typing import ArrayLike
 
 from handgrad._checks import check_lam
-from handgrad.costs import get_cost
+from handgrad.cost_module import cost_module
 from handgrad.losses import l2_penalty
 from handgrad.memory import mlp_memory
 from handgrad.mlp import as_mlp_inputs, mlp_init, mlp_objective
 from handgrad.mlp_backprop import mlp_forward_batch, mlp_modules, mlp_stack_params
+from handgrad.stack import stack_forward
+
+
+def _stack_inputs(params, X, Y, activation, loss, lam):
+    """Validated (layers, X, Y) and the deep MLP as a module stack (modules, entries)."""
+    check_lam(lam)
+    layers, X, Y = as_mlp_inputs(params, X, Y, activation, loss)
+    return layers, X, Y, mlp_modules(layers, activation), mlp_stack_params(layers)
+
+
+def _last_state(modules, entries, z):
+    return stack_forward(modules, entries, z)[-1]
+
+
+def _objective(layers, O, Y, loss, lam):
+    """J = the cost averaged over the batch + λ/2 Σ‖W_k‖²_F, from the output O."""
+    return cost_module(loss).forward(O, Y) + l2_penalty([layer["W"] for layer in layers], lam)
 
 
 def remat_objective(
@@ -61,23 +78,14 @@ def remat_objective(
     """
     if not isinstance(every, int) or isinstance(every, bool) or every < 0:
         raise ValueError(f"every must be a non-negative integer (hidden layers per checkpoint), got {every!r}")
-    check_lam(lam)
-    layers, X, Y = as_mlp_inputs(params, X, Y, activation, loss)
-    modules, entries = mlp_modules(layers, activation), mlp_stack_params(layers)
+    layers, X, Y, modules, entries = _stack_inputs(params, X, Y, activation, loss, lam)
     hidden = len(layers) - 1
-
-    def stage(z, ws, mods):
-        for f, w in zip(mods, ws):
-            z = f.forward(z, w)
-        return z
-
     Z, group = X, every or max(hidden, 1)
     for start in range(0, hidden, group):
         block = slice(2 * start, 2 * min(start + group, hidden))  # (linear, φ) per hidden layer
-        f = partial(stage, mods=modules[block])
-        Z = (jax.checkpoint(f) if every else f)(Z, entries[block])
-    O = modules[-1].forward(Z, entries[-1])
-    return jnp.mean(jax.vmap(get_cost(loss).C)(Y, O)) + l2_penalty([layer["W"] for layer in layers], lam)
+        f = partial(_last_state, modules[block])
+        Z = (jax.checkpoint(f) if every else f)(entries[block], Z)
+    return _objective(layers, modules[-1].forward(Z, entries[-1]), Y, loss, lam)
 
 
 def scan_objective(
@@ -99,24 +107,20 @@ def scan_objective(
     Raises:
       ValueError: if the scanned layers do not all have one shape.
     """
-    check_lam(lam)
-    layers, X, Y = as_mlp_inputs(params, X, Y, activation, loss)
-    modules, entries = mlp_modules(layers, activation), mlp_stack_params(layers)
+    layers, X, Y, modules, entries = _stack_inputs(params, X, Y, activation, loss, lam)
     middle = entries[2:-1:2]  # the linear entries of layers 2 … L−1
     shapes = {jax.tree_util.tree_map(jnp.shape, w)["W"] for w in middle}
     if len(shapes) > 1 or any(a != b for a, b in shapes):
         raise ValueError(f"scan_objective scans equal square hidden layers, got W shapes {sorted(shapes)}")
-    linear, phi = modules[0], modules[1]
-    Z = phi.forward(linear.forward(X, entries[0]), entries[1])
+    Z = _last_state(modules[:2], entries[:2], X)  # the first (linear, φ)
 
-    def body(Z, w):
-        return phi.forward(linear.forward(Z, w), entries[1]), None
+    def body(Z, w):  # every scanned layer is the first one's modules with its own weights
+        return _last_state(modules[:2], [w, entries[1]], Z), None
 
     if middle:
         stacked = jax.tree_util.tree_map(lambda *ws: jnp.stack(ws), *middle)
         Z, _ = jax.lax.scan(jax.checkpoint(body) if remat else body, Z, stacked)
-    O = modules[-1].forward(Z, entries[-1])
-    return jnp.mean(jax.vmap(get_cost(loss).C)(Y, O)) + l2_penalty([layer["W"] for layer in layers], lam)
+    return _objective(layers, modules[-1].forward(Z, entries[-1]), Y, loss, lam)
 
 
 def residual_bytes(objective: Callable[..., jax.Array], params: Any, *args, **kwargs) -> int:
