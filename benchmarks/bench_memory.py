@@ -20,8 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import statistics
-import time
 from functools import partial
 
 import jax
@@ -29,6 +27,7 @@ import jax.numpy as jnp
 import numpy as np
 
 import handgrad as hg
+from timing import medians  # benchmarks/timing.py, beside this script
 
 MiB = 2**20
 
@@ -46,63 +45,43 @@ def scaling():
     return rows
 
 
-def remat(repeats):
+def _problem():
+    """8 hidden layers of 256 on a batch of 1024 random samples."""
     widths, P = [64] + [256] * 8 + [10], 1024
     rng = np.random.default_rng(0)
     layers = hg.mlp_init(jax.random.key(0), widths, bias=True)
     X = jnp.asarray(rng.standard_normal((P, 64)), jnp.float32)
     Y = jnp.asarray(rng.integers(0, 10, P), jnp.int32)
-    steps, rows = {}, []
-    for every in (0, 1, 2, 4, 8):
-        steps[every] = jax.jit(jax.value_and_grad(partial(hg.remat_objective, every=every)))
-        jax.block_until_ready(steps[every](layers, X, Y))
-    times = {k: [] for k in steps}
-    for _ in range(repeats):
-        for every, f in steps.items():
-            t = time.perf_counter()
-            jax.block_until_ready(f(layers, X, Y))
-            times[every].append(time.perf_counter() - t)
-    base = statistics.median(times[0])
+    return layers, X, Y
+
+
+def _compare(objectives: dict, repeats: int) -> list[dict]:
+    """Per objective: matrix products JAX emits and XLA compiles, what jax.grad keeps beyond the
+    parameters, XLA's temporaries, and the step time as a ratio to the first objective's."""
+    layers, X, Y = _problem()
+    steps = {k: jax.jit(jax.value_and_grad(f)) for k, f in objectives.items()}
+    t = medians({k: partial(f, layers, X, Y) for k, f in steps.items()}, repeats)
+    base = t[next(iter(steps))]
     params_bytes = sum(leaf.nbytes for leaf in jax.tree_util.tree_leaves(layers))
-    for every, f in steps.items():
-        objective = partial(hg.remat_objective, every=every)  # every = 0: the same code, no remat
-        lowered = f.lower(layers, X, Y)  # matrix products JAX emits, and what XLA keeps of them
-        dots = (lowered.as_text().count("dot_general"), lowered.compile().as_text().count(" dot("))
-        rows.append({"remat_every": every, "dots_emitted": dots[0], "dots_compiled": dots[1],
-                     "kept_by_grad_MiB": (hg.residual_bytes(objective, layers, X, Y) - params_bytes) / MiB,
-                     "xla_train_temp_MiB": hg.xla_memory(jax.value_and_grad(objective), layers, X, Y)["temporaries"] / MiB,
-                     "step_ms": 1e3 * statistics.median(times[every]),
-                     "time_ratio": statistics.median(times[every]) / base})
+    rows = []
+    for k, f in steps.items():
+        lowered = f.lower(layers, X, Y)
+        rows.append({"variant": k, "dots_emitted": lowered.as_text().count("dot_general"),
+                     "dots_compiled": lowered.compile().as_text().count(" dot("),
+                     "kept_by_grad_MiB": (hg.residual_bytes(objectives[k], layers, X, Y) - params_bytes) / MiB,
+                     "xla_train_temp_MiB": hg.xla_memory(jax.value_and_grad(objectives[k]), layers, X, Y)["temporaries"] / MiB,
+                     "step_ms": 1e3 * t[k], "time_ratio": t[k] / base})
     return rows
+
+
+def remat(repeats):
+    """jax.checkpoint every K of the 8 layers (remat_objective; K = 0: the same code, no remat)."""
+    return _compare({every: partial(hg.remat_objective, every=every) for every in (0, 1, 2, 4, 8)}, repeats)
 
 
 def scan_remat(repeats):
     """The same 8 layers as one lax.scan (scan_objective), with and without a checkpointed step."""
-    widths, P = [64] + [256] * 8 + [10], 1024
-    rng = np.random.default_rng(0)
-    layers = hg.mlp_init(jax.random.key(0), widths, bias=True)
-    X = jnp.asarray(rng.standard_normal((P, 64)), jnp.float32)
-    Y = jnp.asarray(rng.integers(0, 10, P), jnp.int32)
-    steps = {remat: jax.jit(jax.value_and_grad(partial(hg.scan_objective, remat=remat))) for remat in (False, True)}
-    for f in steps.values():
-        jax.block_until_ready(f(layers, X, Y))
-    times = {k: [] for k in steps}
-    for _ in range(repeats):
-        for remat, f in steps.items():
-            t = time.perf_counter()
-            jax.block_until_ready(f(layers, X, Y))
-            times[remat].append(time.perf_counter() - t)
-    base = statistics.median(times[False])
-    rows = []
-    for remat, f in steps.items():
-        lowered = f.lower(layers, X, Y)
-        rows.append({"remat": remat, "dots_emitted": lowered.as_text().count("dot_general"),
-                     "dots_compiled": lowered.compile().as_text().count(" dot("),
-                     "xla_train_temp_MiB": hg.xla_memory(jax.value_and_grad(partial(hg.scan_objective, remat=remat)),
-                                                         layers, X, Y)["temporaries"] / MiB,
-                     "step_ms": 1e3 * statistics.median(times[remat]),
-                     "time_ratio": statistics.median(times[remat]) / base})
-    return rows
+    return _compare({remat: partial(hg.scan_objective, remat=remat) for remat in (False, True)}, repeats)
 
 
 def main():
@@ -122,13 +101,13 @@ def main():
           "| XLA temps (MiB) | step time / no remat |")
     print("|---|---|---|---|---|")
     for r in results["remat"]:
-        label = "no remat" if r["remat_every"] == 0 else str(r["remat_every"])
+        label = "no remat" if r["variant"] == 0 else str(r["variant"])
         print(f"| {label} | {r['dots_emitted']} → {r['dots_compiled']} | {r['kept_by_grad_MiB']:.2f} | {r['xla_train_temp_MiB']:.2f} | {r['time_ratio']:.2f} |")
     print("\n| the 7 equal layers as one lax.scan (batch 1024) | matmuls emitted → compiled | XLA temps (MiB) "
           "| step time / no remat |")
     print("|---|---|---|---|")
     for r in results["scan_remat"]:
-        label = "checkpointed scan step" if r["remat"] else "no remat"
+        label = "checkpointed scan step" if r["variant"] else "no remat"
         print(f"| {label} | {r['dots_emitted']} → {r['dots_compiled']} | {r['xla_train_temp_MiB']:.2f} | {r['time_ratio']:.2f} |")
     if args.json:
         with open(args.json, "w") as f:

@@ -20,8 +20,6 @@ from __future__ import annotations
 import argparse
 import json
 import platform
-import statistics
-import time
 from functools import partial
 
 import jax
@@ -30,6 +28,7 @@ import numpy as np
 from sklearn.datasets import load_digits
 
 import handgrad as hg
+from timing import medians  # benchmarks/timing.py, beside this script
 
 KW = dict(lam=1e-4, activation="tanh", loss="softmax_cross_entropy")
 
@@ -38,19 +37,6 @@ def data():
     X, y = load_digits(return_X_y=True)
     X = (X - X.mean(0)) / (X.std(0) + 1e-8)
     return jnp.asarray(X, jnp.float32), jnp.asarray(y, jnp.int32)
-
-
-def medians(fns: dict, repeats: int) -> dict:
-    """Median seconds per call of each compiled function, interleaved."""
-    for f in fns.values():
-        jax.block_until_ready(f())  # compile and warm up
-    times = {k: [] for k in fns}
-    for _ in range(repeats):
-        for k, f in fns.items():
-            t = time.perf_counter()
-            jax.block_until_ready(f())
-            times[k].append(time.perf_counter() - t)
-    return {k: statistics.median(v) for k, v in times.items()}
 
 
 def hvp_vs_grad(X, Y, repeats):
