@@ -34,7 +34,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from handgrad.shapes import check_gradient_shapes
+from handgrad.shapes import _path_name, check_gradient_shapes
 
 TOLERANCES = {  # dtype name -> (rtol for grad/vjp/jvp, rtol for finite differences)
     "float64": (1e-12, 1e-6),
@@ -106,16 +106,6 @@ class GradCheckReport(NamedTuple):
                 + "".join(f"{e:>10.1e}" for e in (r.grad, r.vjp, r.jvp, r.fd))
             )
         return "\n".join(rows)
-
-
-def _path_name(path) -> str:
-    parts = []
-    for key in path:
-        for attr in ("key", "idx", "name"):
-            if hasattr(key, attr):
-                parts.append(str(getattr(key, attr)))
-                break
-    return ".".join(parts) or "params"
 
 
 def _cast(tree: Any, dtype) -> Any:

@@ -49,10 +49,15 @@ def gradient_shape(f: Callable[..., Any], X: Any, *args, **kwargs) -> Any:
     return jax.tree_util.tree_map(lambda g: tuple(g.shape), grads)
 
 
-def _leaf_name(path) -> str:
-    from handgrad.gradcheck import _path_name  # the harness's leaf names (W1, 0.W, …)
-
-    return _path_name(path)
+def _path_name(path) -> str:
+    """A leaf's name as the gradient harness prints it: "W1", "0.W", or "params" for a bare array."""
+    parts = []
+    for key in path:
+        for attr in ("key", "idx", "name"):
+            if hasattr(key, attr):
+                parts.append(str(getattr(key, attr)))
+                break
+    return ".".join(parts) or "params"
 
 
 def check_gradient_shapes(params: Any, grads: Any, *, name: str = "gradient") -> None:
@@ -70,5 +75,5 @@ def check_gradient_shapes(params: Any, grads: Any, *, name: str = "gradient") ->
             if len(p_shape) == 2 and g_shape == p_shape[::-1]:
                 hint = " — it is the transpose: e.g. write ∂J/∂W = δ xᵀ (out × in), not x δᵀ"
             raise ValueError(
-                f"{name} leaf {_leaf_name(path)} has shape {g_shape}, expected {p_shape}: {SHAPE_RULE}{hint}"
+                f"{name} leaf {_path_name(path)} has shape {g_shape}, expected {p_shape}: {SHAPE_RULE}{hint}"
             )

@@ -20,8 +20,9 @@ import jax.numpy as jnp
 import numpy as np
 
 from handgrad.config import Config, dump_config
-from handgrad.gradcheck import _path_name, _rel
+from handgrad.gradcheck import _rel
 from handgrad.loop import RunState, init_run, run_steps_jit
+from handgrad.shapes import _path_name
 from handgrad.training.checkpoint import (
     checkpoint_path,
     list_checkpoints,
