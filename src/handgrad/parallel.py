@@ -184,9 +184,9 @@ class ParallelStep:
     def place(self, params: Any, X: ArrayLike, Y: ArrayLike) -> tuple[Any, jax.Array, jax.Array]:
         """(params, X, Y) checked and put on the mesh with this step's shardings."""
         X, Y = shard_batch(X, Y, self.mesh, self.batch_axis)
-        if self.model_axis is not None:
-            _check_split("the hidden width h", params["W1"].shape[0], self.mesh, self.model_axis)
-        return jax.device_put(params, mlp1_param_sharding(params, self.mesh, self.model_axis)), X, Y
+        if self.model_axis is None:  # replicated: any pytree of parameters
+            return jax.device_put(params, mlp1_param_sharding(params, self.mesh)), X, Y
+        return shard_mlp1_params(params, self.mesh, "model", self.model_axis), X, Y
 
 
 def parallel_sgd_step(
