@@ -29,7 +29,7 @@ import numpy as np
 
 import handgrad as hg
 from handgrad.data import load_dataset
-from handgrad.parallel import make_mesh, shard_batch
+from handgrad.exercises.parallel import make_mesh, shard_batch
 
 LAM, HIDDEN, DEVICES = 1e-4, 256, 4
 VG = partial(hg.mlp1_hand_value_and_grad, lam=LAM)

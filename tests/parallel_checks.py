@@ -1,4 +1,4 @@
-"""The 4-device checks of ``handgrad.parallel``, run by ``test_parallel.py`` in a subprocess.
+"""The 4-device checks of ``handgrad.exercises.parallel``, run by ``test_parallel.py`` in a subprocess.
 
 JAX fixes the number of CPU devices when its backend starts, and the test process has
 started its own with one device; this script asks for 4 before anything touches a device,
@@ -16,7 +16,7 @@ import jax
 import numpy as np
 
 import handgrad as hg
-from handgrad.parallel import (
+from handgrad.exercises.parallel import (
     make_mesh,
     parallel_sgd_step,
     sgd_update,

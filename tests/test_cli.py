@@ -4,7 +4,7 @@ import sys
 
 import pytest
 
-from handgrad import verify
+from handgrad.check import verify
 from handgrad.cli import main
 
 

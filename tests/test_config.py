@@ -6,7 +6,7 @@ import tomllib
 
 import pytest
 
-from handgrad.config import ConfigError, Config, config_from_table, dump_config, load_config
+from handgrad.training.config import ConfigError, Config, config_from_table, dump_config, load_config
 
 ROOT = os.path.dirname(os.path.dirname(__file__))
 CONFIGS = sorted(glob.glob(os.path.join(ROOT, "configs", "*.toml")))

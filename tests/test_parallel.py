@@ -1,9 +1,9 @@
-"""Splitting the step across devices (``handgrad.parallel``) and processes
-(``handgrad.distributed``) changes nothing but where the numbers live.
+"""Splitting the step across devices (``handgrad.exercises.parallel``) and processes
+(``handgrad.exercises.distributed``) changes nothing but where the numbers live.
 
 This process's JAX has one CPU device, so the 4-device checks run in a subprocess
 (``parallel_checks.py``) and the two-process check launches two
-``python -m handgrad.distributed`` over loopback; the error messages that one device can
+``python -m handgrad.exercises.distributed`` over loopback; the error messages that one device can
 show are tested here.
 """
 
@@ -21,8 +21,8 @@ import numpy as np
 import pytest
 
 import handgrad as hg
-from handgrad.distributed import distributed_problem, process_rows
-from handgrad.parallel import (
+from handgrad.exercises.distributed import distributed_problem, process_rows
+from handgrad.exercises.parallel import (
     data_parallel_step,
     make_mesh,
     model_parallel_step,
@@ -201,7 +201,7 @@ def test_two_processes_train_like_one(tmp_path):
     steps, lr, lam = 4, 0.5, 1e-3
     out = tmp_path / "result.npz"
     port = free_port()
-    common = ["-m", "handgrad.distributed", "--coordinator", f"localhost:{port}", "--num-processes", "2",
+    common = ["-m", "handgrad.exercises.distributed", "--coordinator", f"localhost:{port}", "--num-processes", "2",
               "--local-devices", "2", "--steps", str(steps), "--lr", str(lr), "--lam", str(lam)]  # fmt: skip
     procs = [launch([*common, "--process-id", str(i), "--out", str(out)]) for i in (0, 1)]
     results = finish(procs)

@@ -201,7 +201,7 @@ def test_the_installed_command_reports_bad_input_with_status_2(tmp_path, args, m
 def test_a_hand_gradient_that_disagrees_with_autodiff_stops_the_run():
     import jax.numpy as jnp
 
-    from handgrad.training.run import TrainingError, _check_hand_gradients
+    from handgrad.training.runner import TrainingError, _check_hand_gradients
 
     params = {"W1": jnp.ones((2, 2)), "W2": jnp.ones((1, 2))}
     agree = lambda p: (p, p)

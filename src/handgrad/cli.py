@@ -13,8 +13,8 @@ import time
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from handgrad import verify
-    from handgrad.gradcheck import TOLERANCES
+    from handgrad.check import verify
+    from handgrad.check.gradcheck import TOLERANCES
 
     start = time.perf_counter()
     labels = {f: getattr(args, f) for f in ("model", "activation", "loss", "dtype")}
@@ -38,10 +38,10 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _bad_input_types() -> tuple[type, ...]:
-    from handgrad.config import ConfigError
+    from handgrad.training.config import ConfigError
     from handgrad.data import DataError
     from handgrad.training.checkpoint import CheckpointError
-    from handgrad.training.run import TrainingError
+    from handgrad.training.runner import TrainingError
 
     return (ConfigError, DataError, CheckpointError, TrainingError, FileNotFoundError, ValueError)
 
@@ -54,7 +54,7 @@ def _fail(command: str, err: Exception) -> int:
 def _train(args: argparse.Namespace) -> int:
     import os
 
-    from handgrad.config import load_config
+    from handgrad.training.config import load_config
 
     try:
         if args.resume:
@@ -72,7 +72,7 @@ def _train(args: argparse.Namespace) -> int:
             run_dir = args.out or os.path.join("runs", f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}")
             if os.path.exists(os.path.join(run_dir, "config.toml")):
                 raise ValueError(f"{run_dir} already holds a run: resume it with --resume {run_dir}, or choose another --out")
-        from handgrad.training.run import train
+        from handgrad.training.runner import train
 
         print(f"run folder: {run_dir}", flush=True)
         summary = train(cfg, run_dir, resume=bool(args.resume), progress=not args.no_progress)
@@ -85,7 +85,7 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    from handgrad.training.run import evaluate_run
+    from handgrad.training.runner import evaluate_run
 
     try:
         metrics = evaluate_run(args.run_dir)
@@ -96,7 +96,7 @@ def _eval(args: argparse.Namespace) -> int:
 
 
 def _config_show(args: argparse.Namespace) -> int:
-    from handgrad.config import dump_config, load_config
+    from handgrad.training.config import dump_config, load_config
 
     try:
         print(dump_config(load_config(args.config, args.set)), end="")
@@ -106,8 +106,8 @@ def _config_show(args: argparse.Namespace) -> int:
 
 
 def _memory(args: argparse.Namespace) -> int:
-    from handgrad.config import load_config
-    from handgrad.training.inspect import format_memory, memory_report
+    from handgrad.training.config import load_config
+    from handgrad.training.inspection import format_memory, memory_report
 
     try:
         if args.remat_every < 0:
@@ -122,8 +122,8 @@ def _memory(args: argparse.Namespace) -> int:
 
 
 def _graph(args: argparse.Namespace) -> int:
-    from handgrad.config import load_config
-    from handgrad.training.inspect import objective_graph
+    from handgrad.training.config import load_config
+    from handgrad.training.inspection import objective_graph
 
     try:
         objective_graph(load_config(args.config, args.set), args.out, backward=args.backward, samples=args.samples)

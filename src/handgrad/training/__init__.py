@@ -2,7 +2,7 @@
 
 From a notebook::
 
-    from handgrad.config import load_config
+    from handgrad.training.config import load_config
     from handgrad.training import read_metrics, train
 
     summary = train(load_config("configs/digits_mlp1.toml"), "runs/digits")
@@ -13,9 +13,9 @@ from handgrad.training.checkpoint import CheckpointError
 from handgrad.training.metrics import metrics_figure
 from handgrad.training.metrics import plot_metrics
 from handgrad.training.metrics import read_metrics
-from handgrad.training.run import TrainingError
-from handgrad.training.run import evaluate_run
-from handgrad.training.run import train
+from handgrad.training.runner import TrainingError
+from handgrad.training.runner import evaluate_run
+from handgrad.training.runner import train
 from handgrad.training.setup import Setup
 from handgrad.training.setup import build
 

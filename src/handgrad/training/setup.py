@@ -11,16 +11,17 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from handgrad import gradient_free
-from handgrad.config import Config, ConfigError
+from handgrad.optim import gradient_free
+from handgrad.training.config import Config, ConfigError
 from handgrad.data import Dataset, load_dataset
-from handgrad.linear import linear, linear_hand_grad, linear_objective
-from handgrad.mlp import mlp, mlp_init, mlp_objective
-from handgrad.mlp1 import mlp1, mlp1_init, mlp1_objective
-from handgrad.mlp1_backprop import mlp1_hand_value_and_grad
-from handgrad.mlp_backprop import mlp_hand_value_and_grad
-from handgrad.rules import gd, preconditioned_gd
-from handgrad.samplers import Sampler, full_batch, minibatch, per_sample
+from handgrad.backprop.linear import linear_hand_grad
+from handgrad.models.linear import linear, linear_objective
+from handgrad.models.mlp import mlp, mlp_init, mlp_objective
+from handgrad.models.mlp1 import mlp1, mlp1_init, mlp1_objective
+from handgrad.backprop.d2l import mlp1_hand_value_and_grad
+from handgrad.backprop.mlp import mlp_hand_value_and_grad
+from handgrad.optim.rules import gd, preconditioned_gd
+from handgrad.optim.samplers import Sampler, full_batch, minibatch, per_sample
 
 
 class Setup(NamedTuple):

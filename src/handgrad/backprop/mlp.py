@@ -1,0 +1,98 @@
+"""Hand backprop for the deep MLP, built from the lecture's modules.
+
+The MLP is the stack [linear, h, linear, h, …, linear] followed by a cost module; its
+gradient is ``stack_backward`` seeded by the cost's VJP — the multi-stage graph of the
+lecture, run on a whole batch at once (every module accepts a leading batch axis and
+sums its weight gradients over it; the cost module puts the 1/P in). The penalty adds
+λW_k to each weight gradient once per batch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import jax
+import jax.numpy as jnp
+from jax.typing import ArrayLike
+
+from handgrad._validate import check_lam
+from handgrad.backprop.cost_module import cost_module
+from handgrad.models.losses import l2_penalty
+from handgrad.models.mlp import Layer, as_mlp_inputs
+from handgrad.backprop.modules import NO_PARAMS, Module, activation_module, linear_module
+from handgrad.backprop.stack import stack_backward, stack_forward
+
+
+def mlp_modules(params: Sequence[Layer], activation: str = "relu") -> list[Module]:
+    """The module stack of the MLP: a linear module per layer, h between them."""
+    modules = []
+    for k, layer in enumerate(params):
+        if k:
+            modules.append(activation_module(activation))
+        modules.append(linear_module(bias="b" in layer))
+    return modules
+
+
+def mlp_stack_params(params: Sequence[Layer]) -> list:
+    """One parameter entry per module of ``mlp_modules``: the layers, {} for each h."""
+    entries = []
+    for k, layer in enumerate(params):
+        if k:
+            entries.append(NO_PARAMS)
+        entries.append(layer)
+    return entries
+
+
+def layer_grads(dw: Sequence, entries: Sequence) -> list[Layer]:
+    """The weight gradients of the linear modules, dropping the {} of each h."""
+    return [g for g, entry in zip(dw, entries) if entry is not NO_PARAMS]
+
+
+def mlp_forward_batch(params: Sequence[Layer], X: jax.Array, *, activation: str = "relu") -> list:
+    """The states [X, S_1, Z_1, …, S_L] the hand backward keeps, one sample per row."""
+    return stack_forward(mlp_modules(params, activation), mlp_stack_params(params), X)
+
+
+def mlp_hand_value_and_grad(
+    params: Sequence[Layer],
+    X: ArrayLike,
+    Y: ArrayLike,
+    *,
+    activation: str = "relu",
+    loss: str = "softmax_cross_entropy",
+    lam: ArrayLike = 0.0,
+) -> tuple[jax.Array, list[Layer]]:
+    """(J, ∂J/∂w) for ``handgrad.mlp_objective``: J from the stored forward pass, the
+    gradient by hand backprop through the module stack; no autodiff. A gradient source
+    for the training loops.
+    """
+    check_lam(lam)
+    layers, X, Y = as_mlp_inputs(params, X, Y, activation, loss)
+    modules, entries = mlp_modules(layers, activation), mlp_stack_params(layers)
+    states = stack_forward(modules, entries, X)
+    cost = cost_module(loss)
+    _, dw = stack_backward(modules, entries, states, cost.vjp(states[-1], Y))
+    lam = jnp.asarray(lam, layers[0]["W"].dtype)
+    J = cost.forward(states[-1], Y) + l2_penalty([layer["W"] for layer in layers], lam)
+    grads = layer_grads(dw, entries)
+    return J, [{**g, "W": g["W"] + lam * layer["W"]} for g, layer in zip(grads, layers)]
+
+
+def mlp_hand_grads(
+    params: Sequence[Layer],
+    X: ArrayLike,
+    Y: ArrayLike,
+    *,
+    activation: str = "relu",
+    loss: str = "softmax_cross_entropy",
+    lam: ArrayLike = 0.0,
+) -> list[Layer]:
+    """∂J/∂w for ``handgrad.mlp_objective`` by hand backprop through the module stack.
+
+    Returns a list of layer dicts with the same keys and shapes as ``params``. No JAX
+    autodiff is used. Jit with ``static_argnames=("activation", "loss")``.
+
+    Raises:
+      ValueError: on an unknown name, a wrong shape or dtype, or labels out of range.
+    """
+    return mlp_hand_value_and_grad(params, X, Y, activation=activation, loss=loss, lam=lam)[1]

@@ -1,0 +1,158 @@
+"""A deep MLP of any widths and depth: the lecture's "traditional neural net".
+
+Linear blocks s_{k+1} = W_k z_k + b_k alternate with point-wise non-linearities
+z_{k+1} = h(s_{k+1}); the last linear block gives the output (no non-linearity after
+it). Parameters are a list of layer dicts ``{"W": (n_out, n_in), "b": (n_out,)}``, with
+``"b"`` optional per layer. The objective is J = 1/P Σ_p C(y[p], G(x[p], w)) + λ/2 Σ_k
+‖W_k‖²_F (biases are not penalised), the d2l objective for any depth.
+
+>>> import jax, jax.numpy as jnp
+>>> params = mlp_init(jax.random.key(0), [4, 8, 8, 3], dtype=jnp.float32)
+>>> [layer["W"].shape for layer in params]
+[(8, 4), (8, 8), (3, 8)]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from functools import partial
+
+import jax
+import jax.numpy as jnp
+from jax.typing import ArrayLike
+
+from handgrad._validate import (
+    check_batch,
+    check_dim,
+    check_floating,
+    check_keys,
+    check_lam,
+    check_ndim,
+    check_same_dtype,
+)
+from handgrad.models.activations import get_activation
+from handgrad.models.costs import get_cost
+from handgrad.models.losses import average_loss, l2_penalty, per_sample_loss
+
+Layer = dict[str, jax.Array]
+INITS = ("normal", "torch")
+
+
+def mlp_init(
+    key: jax.Array,
+    widths: Sequence[int],
+    *,
+    bias: bool = True,
+    dtype=jnp.float32,
+    init: str = "normal",
+) -> list[Layer]:
+    """Initial parameters for widths [n_0, n_1, …, n_L] (input, hidden…, output).
+
+    Args:
+      key: a PRNG key.
+      widths: at least two positive widths.
+      bias: whether every layer has a bias.
+      dtype: floating dtype of every leaf.
+      init: "normal" draws W ~ N(0, 1/n_in) and b = 0; "torch" draws W and b from
+        U(−1/√n_in, 1/√n_in), as PyTorch's ``nn.Linear`` does.
+    """
+    widths = list(widths)
+    if len(widths) < 2 or not all(isinstance(n, int) and n >= 1 for n in widths):
+        raise ValueError(f"widths must be two or more positive integers, got {widths!r}")
+    if init not in INITS:
+        raise ValueError(f"unknown init {init!r}; expected one of {list(INITS)}")
+    layers = []
+    for k, (n_in, n_out) in zip(jax.random.split(key, len(widths) - 1), zip(widths, widths[1:])):
+        kW, kb = jax.random.split(k)
+        if init == "torch":
+            bound = 1 / n_in**0.5
+            layer = {"W": jax.random.uniform(kW, (n_out, n_in), dtype, -bound, bound)}
+            if bias:
+                layer["b"] = jax.random.uniform(kb, (n_out,), dtype, -bound, bound)
+        else:
+            layer = {"W": jax.random.normal(kW, (n_out, n_in), dtype) / jnp.sqrt(jnp.asarray(n_in, dtype))}
+            if bias:
+                layer["b"] = jnp.zeros((n_out,), dtype)
+        layers.append(layer)
+    return layers
+
+
+def check_mlp_params(params: Sequence[Layer]) -> list[Layer]:
+    """Converts to arrays and checks that the layers chain: returns the layer list.
+
+    Raises:
+      ValueError: naming the layer and what was expected.
+    """
+    if not isinstance(params, (list, tuple)) or not params:
+        raise ValueError(
+            "params must be a non-empty list of layer dicts {'W': (n_out, n_in), 'b': (n_out,)}, "
+            f"got {type(params).__name__}"
+        )
+    layers = []
+    for k, layer in enumerate(params):
+        check_keys(f"params[{k}]", layer, {"W"}, {"b"})
+        layer = {name: jnp.asarray(v) for name, v in layer.items()}
+        W = layer["W"]
+        check_floating(f"params[{k}]['W']", W)
+        check_ndim(f"params[{k}]['W']", W, 2, "(n_out, n_in)")
+        if k:
+            prev = layers[-1]["W"]
+            check_same_dtype(f"params[{k}]['W']", W, "params[0]['W']", layers[0]["W"])
+            check_dim(
+                f"params[{k}]['W'].shape[1]", W.shape[1], prev.shape[0],
+                f"params[{k - 1}]['W'] of shape {tuple(prev.shape)}",
+            )  # fmt: skip
+        if "b" in layer:
+            check_ndim(f"params[{k}]['b']", layer["b"], 1, "(n_out,)")
+            check_dim(f"params[{k}]['b']", layer["b"].shape[0], W.shape[0], f"W of shape {tuple(W.shape)}")
+            check_same_dtype(f"params[{k}]['b']", layer["b"], f"params[{k}]['W']", W)
+        layers.append(layer)
+    return layers
+
+
+def as_mlp_inputs(params, X, Y, activation: str, loss: str):
+    """Validated (layers, X, Y) for the deep MLP. Raises ``ValueError`` on bad input."""
+    get_activation(activation)
+    get_cost(loss)
+    layers = check_mlp_params(params)
+    X, Y = jnp.asarray(X), jnp.asarray(Y)
+    W0, WL = layers[0]["W"], layers[-1]["W"]
+    check_batch(X, Y, W0.shape[1], WL.shape[0], loss, W0.dtype, f"params[0]['W'] of shape {tuple(W0.shape)}")
+    return layers, X, Y
+
+
+def mlp(x: ArrayLike, params: Sequence[Layer], *, activation: str = "relu") -> jax.Array:
+    """G(x, w) for one sample: alternate s = W z + b and z = h(s); no h after the last layer.
+
+    Written directly, not through the module code, so that ``jax.grad`` of the objective
+    built on it is an oracle independent of the hand backprop it checks.
+    """
+    phi = get_activation(activation).phi
+    z = jnp.asarray(x)
+    for k, layer in enumerate(params):
+        s = layer["W"] @ z
+        if "b" in layer:
+            s = s + layer["b"]
+        z = phi(s) if k < len(params) - 1 else s
+    return z
+
+
+def mlp_objective(
+    params: Sequence[Layer],
+    X: ArrayLike,
+    Y: ArrayLike,
+    *,
+    activation: str = "relu",
+    loss: str = "softmax_cross_entropy",
+    lam: ArrayLike = 0.0,
+) -> jax.Array:
+    """J = 1/P Σ_p C(y[p], G(x[p], w)) + λ/2 Σ_k ‖W_k‖²_F, the per-sample loss under ``vmap``.
+
+    Raises:
+      ValueError: on an unknown name, a wrong shape or dtype, or labels out of range.
+    """
+    check_lam(lam)
+    layers, X, Y = as_mlp_inputs(params, X, Y, activation, loss)
+    G = partial(mlp, activation=activation)
+    L = average_loss(per_sample_loss(G, get_cost(loss).C))(X, Y, layers)
+    return L + l2_penalty([layer["W"] for layer in layers], lam)

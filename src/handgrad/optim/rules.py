@@ -1,0 +1,101 @@
+"""The update rules, as optax-style init/update pairs with NamedTuple states.
+
+The lecture's step is w ← w − η g. What makes it full-batch GD, SGD or minibatch SGD is
+which gradient g is (see ``handgrad.optim.samplers``); the rule itself is one of:
+
+- ``gd(lr)``: w ← w − η g, η a positive scalar;
+- ``preconditioned_gd(eta)``: w ← w − η g with η a symmetric positive semi-definite
+  matrix acting on the flattened parameters (the lecture's remark), e.g. the inverse
+  Hessian, whose Newton step solves least squares in one step;
+- any ``optax.GradientTransformation`` (momentum, Adam, …): the rules here are
+  ``optax.GradientTransformation`` themselves, so the training loop takes either.
+
+>>> import jax.numpy as jnp
+>>> rule = gd(0.1)
+>>> updates, _ = rule.update(jnp.array([1.0, -2.0]), rule.init(jnp.zeros(2)))
+>>> updates.tolist()
+[-0.1, 0.2]
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+import jax
+import jax.flatten_util
+import jax.numpy as jnp
+import numpy as np
+import optax
+from jax.typing import ArrayLike
+
+
+class GDState(NamedTuple):
+    """Plain gradient descent keeps no state but the step count."""
+
+    count: jax.Array
+
+
+def gd(lr: ArrayLike) -> optax.GradientTransformation:
+    """w ← w − η g, the lecture's gradient step (η may be traced, e.g. for a sweep).
+
+    Raises:
+      ValueError: if a concrete η is not a finite positive scalar.
+    """
+    _check_lr(lr)
+
+    def init(params: Any) -> GDState:
+        return GDState(jnp.zeros((), jnp.int32))
+
+    def update(grads: Any, state: GDState, params: Any = None):
+        updates = jax.tree_util.tree_map(lambda g: -jnp.asarray(lr, g.dtype) * g, grads)
+        return updates, GDState(state.count + 1)
+
+    return optax.GradientTransformation(init, update)
+
+
+def preconditioned_gd(eta: ArrayLike, *, atol: float = 1e-10) -> optax.GradientTransformation:
+    """w ← w − η g with η an n × n symmetric positive semi-definite matrix.
+
+    The parameters are flattened with ``jax.flatten_util.ravel_pytree`` (so n is their
+    total size, in that order); η must be given as a concrete array.
+
+    Raises:
+      ValueError: if η is not square, not symmetric, or has an eigenvalue below −atol·‖η‖.
+    """
+    eta = np.asarray(eta)
+    if eta.ndim != 2 or eta.shape[0] != eta.shape[1]:
+        raise ValueError(f"eta must be a square matrix, got shape {eta.shape}")
+    if not np.all(np.isfinite(eta)):
+        raise ValueError("eta must be finite")
+    scale = max(float(np.max(np.abs(eta))), np.finfo(np.float64).tiny)
+    asymmetry = float(np.max(np.abs(eta - eta.T))) / scale
+    if asymmetry > atol:
+        raise ValueError(f"eta must be symmetric, but max|η − ηᵀ|/max|η| = {asymmetry:.2e}")
+    lowest = float(np.linalg.eigvalsh((eta + eta.T) / 2).min())
+    if lowest < -atol * scale:
+        raise ValueError(
+            f"eta must be positive semi-definite, but its smallest eigenvalue is {lowest:.3e}"
+        )
+    n = eta.shape[0]
+
+    def init(params: Any) -> GDState:
+        size = jax.flatten_util.ravel_pytree(params)[0].size
+        if size != n:
+            raise ValueError(f"eta is {n} × {n} but the parameters have {size} entries")
+        return GDState(jnp.zeros((), jnp.int32))
+
+    def update(grads: Any, state: GDState, params: Any = None):
+        g, unravel = jax.flatten_util.ravel_pytree(grads)
+        return unravel(-(jnp.asarray(eta, g.dtype) @ g)), GDState(state.count + 1)
+
+    return optax.GradientTransformation(init, update)
+
+
+def _check_lr(lr) -> None:
+    """Raises ``ValueError`` unless a concrete η is a finite positive scalar."""
+    try:
+        value = np.asarray(lr)
+    except jax.errors.TracerArrayConversionError:
+        return
+    if value.ndim != 0 or not np.isfinite(value) or value <= 0:
+        raise ValueError(f"the learning rate must be a finite number > 0, got {lr!r}")

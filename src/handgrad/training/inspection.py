@@ -1,0 +1,83 @@
+"""A config's model inspected: its memory (``handgrad memory``) and its graph (``handgrad graph``).
+
+The model of a config as the deep MLP's widths [d, hidden…, q] — the linear model is the
+MLP with no hidden layer, d2l's ``mlp1`` the one with one — and its memory footprint
+counted and measured (``handgrad.measure_mlp_memory``) at the config's batch size or others;
+and the computational graph of its objective J on a sample, drawn from the traced jaxpr.
+"""
+
+from __future__ import annotations
+
+from matplotlib.figure import Figure
+
+from handgrad.training.config import Config
+from handgrad.exercises.graph_drawing import draw_forward_backward, draw_graph
+from handgrad.exercises.computational_graph import trace_graph
+from handgrad.exercises.memory import MemoryReport, measure_mlp_memory
+from handgrad.training.setup import build
+
+
+def model_widths(cfg: Config) -> tuple[list[int], int]:
+    """([d, hidden…, q], the training batch size: ``optim.batch_size``, or the training set)."""
+    s = build(cfg)
+    d = s.X_train.shape[1]
+    q = s.data.num_classes if s.data.num_classes is not None else s.Y_train.shape[1]
+    hidden = [] if cfg.model.name == "linear" else list(cfg.model.hidden)
+    return [d, *hidden, q], cfg.optim.batch_size or s.X_train.shape[0]
+
+
+def memory_report(cfg: Config, batch_sizes=(), *, remat_every: int = 0) -> list[MemoryReport]:
+    """One report per batch size (the config's own when none is given)."""
+    widths, batch = model_widths(cfg)
+    bias = cfg.model.bias and cfg.model.name != "linear"
+    return [
+        measure_mlp_memory(
+            widths, P, activation=cfg.model.activation, loss=cfg.model.loss, bias=bias,
+            dtype=cfg.train.dtype, remat_every=remat_every,
+        )  # fmt: skip
+        for P in (batch_sizes or [batch])
+    ]
+
+
+def _kib(n: int) -> str:
+    return f"{n / 1024:,.0f} KiB" if n < 2**20 else f"{n / 2**20:,.1f} MiB"
+
+
+def format_memory(reports: list[MemoryReport]) -> str:
+    """A table: per batch size, training (counted, kept by jax.grad, allocated by XLA) and prediction."""
+    r0 = reports[0]
+    lines = [
+        f"widths {list(r0.widths)}, parameters {_kib(r0.params)} (and as much again for the gradients)"
+        + (f", remat every {r0.remat_every} hidden layer(s)" if r0.remat_every else ""),
+        "",
+        f"{'batch':>7}  {'train: counted':>15}{'kept by grad':>15}{'XLA temps':>13}   "
+        f"{'predict: counted':>17}{'XLA temps':>13}",
+    ]
+    for r in reports:
+        lines.append(
+            f"{r.batch_size:>7}  {_kib(r.counted_training):>15}{_kib(r.residuals - r.params):>15}"
+            f"{_kib(r.xla_training['temporaries']):>13}   {_kib(r.counted_prediction):>17}"
+            f"{_kib(r.xla_prediction['temporaries']):>13}"
+        )
+    lines += [
+        "",
+        "counted: what the hand backward keeps (X, S_k, Z_k per layer, S_L); kept by grad: jax.vjp's",
+        "residuals beyond the parameters; XLA temps: memory_analysis() of the compiled step, after",
+        "fusion and buffer reuse. Prediction keeps nothing for later: only the largest input/output pair.",
+    ]
+    return "\n".join(lines)
+
+
+def objective_graph(cfg: Config, path: str | None = None, *, backward: bool = False, samples: int = 1) -> Figure:
+    """The graph of J(params, X, Y) on the first ``samples`` training samples, as an image.
+
+    With ``backward``, the backward graph (``jax.grad``) beside it. Saved to ``path`` (PNG or SVG).
+    """
+    if not isinstance(samples, int) or samples < 1:
+        raise ValueError(f"samples must be a positive integer, got {samples!r}")
+    s = build(cfg)
+    args = (s.params, s.X_train[:samples], s.Y_train[:samples])
+    if backward:
+        return draw_forward_backward(s.objective, *args, path=path)
+    title = f"J of {cfg.model.name} ({cfg.model.activation}, {cfg.model.loss}) on {samples} sample(s)"
+    return draw_graph(trace_graph(s.objective, *args), path, title=title)
