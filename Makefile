@@ -3,12 +3,12 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: train verify test lab notebooks clean
+.PHONY: train verify test lint lab notebooks clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	touch $@
 
 train: $(VENV)/.installed  ## train d2l's MLP on the embedded digits data (configs/digits_mlp1.toml)
@@ -20,8 +20,12 @@ verify: $(VENV)/.installed  ## check every hand gradient against autodiff and fi
 test: $(VENV)/.installed  ## run the test suite on all cores
 	$(BIN)/python -m pytest -n auto
 
+lint: $(VENV)/.installed  ## ruff: the lint rules and the formatting of pyproject.toml
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
 $(VENV)/.notebooks: $(VENV)/.installed
-	$(BIN)/python -m pip install --quiet -e '.[test,notebooks]'
+	$(BIN)/python -m pip install --quiet -e '.[test,dev,notebooks]'
 	touch $@
 
 lab: $(VENV)/.notebooks  ## open the notebooks in JupyterLab

@@ -151,7 +151,9 @@ def torch_runs(X, Y, params):
 
     def run(regime):
         def go():
-            model = nn.Sequential(nn.Linear(64, HIDDEN, bias=False), nn.ReLU(), nn.Linear(HIDDEN, 10, bias=False))
+            model = nn.Sequential(
+                nn.Linear(64, HIDDEN, bias=False), nn.ReLU(), nn.Linear(HIDDEN, 10, bias=False)
+            )
             with torch.no_grad():
                 model[0].weight.copy_(torch.tensor(np.array(params["W1"])))
                 model[2].weight.copy_(torch.tensor(np.array(params["W2"])))
@@ -172,7 +174,9 @@ def torch_runs(X, Y, params):
                     xb, yb = Xt[idx], Yt[idx]
                 opt.zero_grad()
                 loss = nn.functional.cross_entropy(model(xb), yb)
-                loss = loss + LAM / 2 * (model[0].weight.square().sum() + model[2].weight.square().sum())
+                loss = loss + LAM / 2 * (
+                    model[0].weight.square().sum() + model[2].weight.square().sum()
+                )
                 loss.backward()
                 opt.step()
 
@@ -198,7 +202,12 @@ def main():
     X, Y = data()
     params = hg.mlp1_init(jax.random.key(0), 64, HIDDEN, 10, dtype=jnp.float32)
     Xj, Yj = jnp.asarray(X), jnp.asarray(Y)
-    runs = {**jax_runs(Xj, Yj, params), **python_loop_runs(Xj, Yj, params), **numpy_runs(X, Y, params), **torch_runs(X, Y, params)}
+    runs = {
+        **jax_runs(Xj, Yj, params),
+        **python_loop_runs(Xj, Yj, params),
+        **numpy_runs(X, Y, params),
+        **torch_runs(X, Y, params),
+    }
     for fn in runs.values():  # compile and warm up everything first
         fn()
     samples = {name: [] for name in runs}
@@ -210,26 +219,40 @@ def main():
     P = X.shape[0]
     flop = 2 * P * (2 * 64 * HIDDEN + 3 * HIDDEN * 10)
 
-    print(f"machine: {platform.processor() or platform.machine()}, {jax.device_count()} JAX device(s) "
-          f"({jax.devices()[0].platform}), jax {jax.__version__}")
-    print("\n| regime | handgrad hand µs/step | jax.grad µs/step | hand / grad | python loop µs | numpy µs | pytorch µs | vs pytorch | vs numpy |")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, {jax.device_count()} JAX device(s) "
+        f"({jax.devices()[0].platform}), jax {jax.__version__}"
+    )
+    print(
+        "\n| regime | handgrad hand µs/step | jax.grad µs/step | hand / grad | python loop µs | numpy µs | pytorch µs | vs pytorch | vs numpy |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for regime in STEPS:
         h, a = us[("hand", regime)], us[("autodiff", regime)]
         loop = us.get(("python-loop", regime))
         npy, pt = us[("numpy", regime)], us.get(("pytorch", regime))
         fmt = lambda v: "—" if v is None else f"{v:.1f}"
-        print(f"| {regime} | {h:.1f} | {a:.1f} | {h / a:.2f} | {fmt(loop)} | {npy:.1f} | {fmt(pt)} | "
-              f"{'—' if pt is None else f'{pt / h:.1f}×'} | {npy / h:.1f}× |")
+        print(
+            f"| {regime} | {h:.1f} | {a:.1f} | {h / a:.2f} | {fmt(loop)} | {npy:.1f} | {fmt(pt)} | "
+            f"{'—' if pt is None else f'{pt / h:.1f}×'} | {npy / h:.1f}× |"
+        )
     achieved = flop / us[("hand", "full_batch")] / 1e3
-    print(f"\nfloat32 matmul rate (1024³ via XLA): {peak:.1f} GFLOP/s; full-batch GD step needs "
-          f"{flop / 1e6:.1f} MFLOP of matmuls → {achieved:.1f} GFLOP/s = {achieved / peak:.0%} of it")
+    print(
+        f"\nfloat32 matmul rate (1024³ via XLA): {peak:.1f} GFLOP/s; full-batch GD step needs "
+        f"{flop / 1e6:.1f} MFLOP of matmuls → {achieved:.1f} GFLOP/s = {achieved / peak:.0%} of it"
+    )
     if ("python-loop", "per_sample") in us:
-        print(f"lax.scan vs Python loop of a jitted step: per-sample {us[('python-loop', 'per_sample')] / us[('hand', 'per_sample')]:.1f}×, "
-              f"full batch {us[('python-loop', 'full_batch')] / us[('hand', 'full_batch')]:.2f}×")
+        print(
+            f"lax.scan vs Python loop of a jitted step: per-sample {us[('python-loop', 'per_sample')] / us[('hand', 'per_sample')]:.1f}×, "
+            f"full batch {us[('python-loop', 'full_batch')] / us[('hand', 'full_batch')]:.2f}×"
+        )
     if args.json:
         with open(args.json, "w") as f:
-            json.dump({"us_per_step": {f"{w}/{r}": v for (w, r), v in us.items()}, "matmul_gflops": peak}, f, indent=1)
+            json.dump(
+                {"us_per_step": {f"{w}/{r}": v for (w, r), v in us.items()}, "matmul_gflops": peak},
+                f,
+                indent=1,
+            )
 
 
 if __name__ == "__main__":

@@ -25,9 +25,9 @@ from functools import partial
 import jax
 import jax.numpy as jnp
 import numpy as np
+from timing import medians  # benchmarks/timing.py, beside this script
 
 import handgrad as hg
-from timing import medians  # benchmarks/timing.py, beside this script
 
 MiB = 2**20
 
@@ -37,11 +37,17 @@ def scaling():
     for depth in (1, 2, 4, 8):
         for P in (32, 256, 1024):
             r = hg.measure_mlp_memory([64] + [256] * depth + [10], P)
-            rows.append({"depth": depth, "batch": P, "counted_MiB": r.counted_training / MiB,
-                         "kept_by_grad_MiB": (r.residuals - r.params) / MiB,
-                         "xla_train_temp_MiB": r.xla_training["temporaries"] / MiB,
-                         "counted_predict_MiB": r.counted_prediction / MiB,
-                         "xla_predict_temp_MiB": r.xla_prediction["temporaries"] / MiB})
+            rows.append(
+                {
+                    "depth": depth,
+                    "batch": P,
+                    "counted_MiB": r.counted_training / MiB,
+                    "kept_by_grad_MiB": (r.residuals - r.params) / MiB,
+                    "xla_train_temp_MiB": r.xla_training["temporaries"] / MiB,
+                    "counted_predict_MiB": r.counted_prediction / MiB,
+                    "xla_predict_temp_MiB": r.xla_prediction["temporaries"] / MiB,
+                }
+            )
     return rows
 
 
@@ -66,22 +72,36 @@ def _compare(objectives: dict, repeats: int) -> list[dict]:
     rows = []
     for k, f in steps.items():
         lowered = f.lower(layers, X, Y)
-        rows.append({"variant": k, "dots_emitted": lowered.as_text().count("dot_general"),
-                     "dots_compiled": lowered.compile().as_text().count(" dot("),
-                     "kept_by_grad_MiB": (hg.residual_bytes(objectives[k], layers, X, Y) - params_bytes) / MiB,
-                     "xla_train_temp_MiB": hg.xla_memory(jax.value_and_grad(objectives[k]), layers, X, Y)["temporaries"] / MiB,
-                     "step_ms": 1e3 * t[k], "time_ratio": t[k] / base})
+        rows.append(
+            {
+                "variant": k,
+                "dots_emitted": lowered.as_text().count("dot_general"),
+                "dots_compiled": lowered.compile().as_text().count(" dot("),
+                "kept_by_grad_MiB": (hg.residual_bytes(objectives[k], layers, X, Y) - params_bytes)
+                / MiB,
+                "xla_train_temp_MiB": hg.xla_memory(
+                    jax.value_and_grad(objectives[k]), layers, X, Y
+                )["temporaries"]
+                / MiB,
+                "step_ms": 1e3 * t[k],
+                "time_ratio": t[k] / base,
+            }
+        )
     return rows
 
 
 def remat(repeats):
     """jax.checkpoint every K of the 8 layers (remat_objective; K = 0: the same code, no remat)."""
-    return _compare({every: partial(hg.remat_objective, every=every) for every in (0, 1, 2, 4, 8)}, repeats)
+    return _compare(
+        {every: partial(hg.remat_objective, every=every) for every in (0, 1, 2, 4, 8)}, repeats
+    )
 
 
 def scan_remat(repeats):
     """The same 8 layers as one lax.scan (scan_objective), with and without a checkpointed step."""
-    return _compare({remat: partial(hg.scan_objective, remat=remat) for remat in (False, True)}, repeats)
+    return _compare(
+        {remat: partial(hg.scan_objective, remat=remat) for remat in (False, True)}, repeats
+    )
 
 
 def main():
@@ -89,26 +109,42 @@ def main():
     parser.add_argument("--repeats", type=int, default=9)
     parser.add_argument("--json")
     args = parser.parse_args()
-    results = {"machine": f"{platform.machine()}, jax {jax.__version__}, {jax.devices()[0].platform}",
-               "scaling": scaling(), "remat": remat(args.repeats), "scan_remat": scan_remat(args.repeats)}
+    results = {
+        "machine": f"{platform.machine()}, jax {jax.__version__}, {jax.devices()[0].platform}",
+        "scaling": scaling(),
+        "remat": remat(args.repeats),
+        "scan_remat": scan_remat(args.repeats),
+    }
     print(results["machine"])
-    print("\n| hidden layers | batch | train: counted | kept by jax.grad | XLA temps | predict: counted | XLA temps |")
+    print(
+        "\n| hidden layers | batch | train: counted | kept by jax.grad | XLA temps | predict: counted | XLA temps |"
+    )
     print("|---|---|---|---|---|---|---|")
     for r in results["scaling"]:
-        print(f"| {r['depth']} | {r['batch']} | {r['counted_MiB']:.2f} | {r['kept_by_grad_MiB']:.2f} | "
-              f"{r['xla_train_temp_MiB']:.2f} | {r['counted_predict_MiB']:.2f} | {r['xla_predict_temp_MiB']:.2f} |")
-    print("\n| remat every K layers (8 layers, batch 1024) | matmuls emitted → compiled | kept by jax.grad (MiB) "
-          "| XLA temps (MiB) | step time / no remat |")
+        print(
+            f"| {r['depth']} | {r['batch']} | {r['counted_MiB']:.2f} | {r['kept_by_grad_MiB']:.2f} | "
+            f"{r['xla_train_temp_MiB']:.2f} | {r['counted_predict_MiB']:.2f} | {r['xla_predict_temp_MiB']:.2f} |"
+        )
+    print(
+        "\n| remat every K layers (8 layers, batch 1024) | matmuls emitted → compiled | kept by jax.grad (MiB) "
+        "| XLA temps (MiB) | step time / no remat |"
+    )
     print("|---|---|---|---|---|")
     for r in results["remat"]:
         label = "no remat" if r["variant"] == 0 else str(r["variant"])
-        print(f"| {label} | {r['dots_emitted']} → {r['dots_compiled']} | {r['kept_by_grad_MiB']:.2f} | {r['xla_train_temp_MiB']:.2f} | {r['time_ratio']:.2f} |")
-    print("\n| the 7 equal layers as one lax.scan (batch 1024) | matmuls emitted → compiled | XLA temps (MiB) "
-          "| step time / no remat |")
+        print(
+            f"| {label} | {r['dots_emitted']} → {r['dots_compiled']} | {r['kept_by_grad_MiB']:.2f} | {r['xla_train_temp_MiB']:.2f} | {r['time_ratio']:.2f} |"
+        )
+    print(
+        "\n| the 7 equal layers as one lax.scan (batch 1024) | matmuls emitted → compiled | XLA temps (MiB) "
+        "| step time / no remat |"
+    )
     print("|---|---|---|---|")
     for r in results["scan_remat"]:
         label = "checkpointed scan step" if r["variant"] else "no remat"
-        print(f"| {label} | {r['dots_emitted']} → {r['dots_compiled']} | {r['xla_train_temp_MiB']:.2f} | {r['time_ratio']:.2f} |")
+        print(
+            f"| {label} | {r['dots_emitted']} → {r['dots_compiled']} | {r['xla_train_temp_MiB']:.2f} | {r['time_ratio']:.2f} |"
+        )
     if args.json:
         with open(args.json, "w") as f:
             json.dump(results, f, indent=1)

@@ -24,11 +24,10 @@ from functools import partial
 
 import jax
 import jax.numpy as jnp
-import numpy as np
 from sklearn.datasets import load_digits
+from timing import medians  # benchmarks/timing.py, beside this script
 
 import handgrad as hg
-from timing import medians  # benchmarks/timing.py, beside this script
 
 KW = dict(lam=1e-4, activation="tanh", loss="softmax_cross_entropy")
 
@@ -63,9 +62,19 @@ def hessian_vs_n(X, Y, repeats):
         n = jax.flatten_util.ravel_pytree(params)[0].size
         grad = jax.jit(jax.grad(J))
         hess = jax.jit(lambda p, X, Y: hg.hessian(J, p, X, Y))
-        t = medians({"grad": partial(grad, params, X, Y), "hessian": partial(hess, params, X, Y)}, repeats)
-        rows.append({"h": h, "n": n, "hessian_MiB": n * n * 4 / 2**20, "grad_ms": 1e3 * t["grad"],
-                     "hessian_ms": 1e3 * t["hessian"], "hessian_over_grad": t["hessian"] / t["grad"]})
+        t = medians(
+            {"grad": partial(grad, params, X, Y), "hessian": partial(hess, params, X, Y)}, repeats
+        )
+        rows.append(
+            {
+                "h": h,
+                "n": n,
+                "hessian_MiB": n * n * 4 / 2**20,
+                "grad_ms": 1e3 * t["grad"],
+                "hessian_ms": 1e3 * t["hessian"],
+                "hessian_over_grad": t["hessian"] / t["grad"],
+            }
+        )
     return rows
 
 
@@ -99,9 +108,13 @@ def main():
     print("\n| h = 256, n = 18,944, P = 1797 | ms per call | time / jax.grad |\n|---|---|---|")
     for k, r in results["hvp_vs_grad"].items():
         print(f"| {k} | {r['ms']:.2f} | {r['ratio_to_grad']:.2f} |")
-    print("\n| h | n | Hessian size | grad ms | Hessian ms | Hessian / grad |\n|---|---|---|---|---|---|")
+    print(
+        "\n| h | n | Hessian size | grad ms | Hessian ms | Hessian / grad |\n|---|---|---|---|---|---|"
+    )
     for r in results["hessian_vs_n"]:
-        print(f"| {r['h']} | {r['n']} | {r['hessian_MiB']:.2f} MiB | {r['grad_ms']:.2f} | {r['hessian_ms']:.1f} | {r['hessian_over_grad']:.0f} |")
+        print(
+            f"| {r['h']} | {r['n']} | {r['hessian_MiB']:.2f} MiB | {r['grad_ms']:.2f} | {r['hessian_ms']:.1f} | {r['hessian_over_grad']:.0f} |"
+        )
     print("\n| function | primitives in its jaxpr |\n|---|---|")
     for k, n in results["graph_sizes"].items():
         print(f"| {k} | {n} |")

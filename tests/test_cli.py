@@ -75,7 +75,12 @@ CONFIGS = pathlib.Path(__file__).resolve().parent.parent / "configs"
 
 
 def test_memory_prints_counted_and_measured_bytes_per_batch_size(capsys):
-    assert main(["memory", str(CONFIGS / "digits_mlp1.toml"), "--batch-size", "8", "--batch-size", "64"]) == 0
+    assert (
+        main(
+            ["memory", str(CONFIGS / "digits_mlp1.toml"), "--batch-size", "8", "--batch-size", "64"]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert out.startswith("widths [64, 256, 10], parameters 74 KiB")
     rows = [line.split() for line in out.splitlines() if line.strip().split(" ")[0] in ("8", "64")]
@@ -92,7 +97,9 @@ def test_memory_refuses_bad_options_in_one_line(capsys):
 def test_graph_draws_a_configs_objective_and_its_backward_graph(tmp_path, capsys):
     png, svg = tmp_path / "J.png", tmp_path / "J.svg"
     assert main(["graph", str(CONFIGS / "digits_mlp1.toml"), "--out", str(png)]) == 0
-    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and f"wrote {png}" in capsys.readouterr().out
+    assert (
+        png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and f"wrote {png}" in capsys.readouterr().out
+    )
     assert main(["graph", str(CONFIGS / "linear_gd.toml"), "--out", str(svg), "--backward"]) == 0
     assert "<svg" in svg.read_text()
 

@@ -6,7 +6,13 @@ import tomllib
 
 import pytest
 
-from handgrad.training.config import ConfigError, Config, config_from_table, dump_config, load_config
+from handgrad.training.config import (
+    Config,
+    ConfigError,
+    config_from_table,
+    dump_config,
+    load_config,
+)
 
 ROOT = os.path.dirname(os.path.dirname(__file__))
 CONFIGS = sorted(glob.glob(os.path.join(ROOT, "configs", "*.toml")))
@@ -14,16 +20,41 @@ CONFIGS = sorted(glob.glob(os.path.join(ROOT, "configs", "*.toml")))
 
 def test_every_shipped_config_loads_and_round_trips():
     names = {os.path.basename(p) for p in CONFIGS}
-    assert {"digits_mlp1.toml", "digits_mlp1_gd.toml", "digits_mlp1_sgd.toml", "linear_gd.toml", "linear_newton.toml",
-            "spirals_linear.toml", "spirals_mlp.toml", "deep_mlp.toml", "gradient_free.toml", "mnist_mlp1.toml"} <= names
+    assert {
+        "digits_mlp1.toml",
+        "digits_mlp1_gd.toml",
+        "digits_mlp1_sgd.toml",
+        "linear_gd.toml",
+        "linear_newton.toml",
+        "spirals_linear.toml",
+        "spirals_mlp.toml",
+        "deep_mlp.toml",
+        "gradient_free.toml",
+        "mnist_mlp1.toml",
+    } <= names
     for path in CONFIGS:
         cfg = load_config(path)
         assert config_from_table(tomllib.loads(dump_config(cfg))) == cfg, path
 
 
 def test_overrides_are_typed():
-    cfg = config_from_table({}, ["optim.lr=0.05", "model.hidden=[64]", "data.name=mnist", "model.bias=true", "optim.steps=7"])
-    assert (cfg.optim.lr, cfg.model.hidden, cfg.data.name, cfg.model.bias, cfg.optim.steps) == (0.05, [64], "mnist", True, 7)
+    cfg = config_from_table(
+        {},
+        [
+            "optim.lr=0.05",
+            "model.hidden=[64]",
+            "data.name=mnist",
+            "model.bias=true",
+            "optim.steps=7",
+        ],
+    )
+    assert (cfg.optim.lr, cfg.model.hidden, cfg.data.name, cfg.model.bias, cfg.optim.steps) == (
+        0.05,
+        [64],
+        "mnist",
+        True,
+        7,
+    )
     assert config_from_table({}, ["optim.lr=1"]).optim.lr == 1.0  # an integer is a number
     assert config_from_table({}) == Config()
 
@@ -39,9 +70,17 @@ def test_overrides_are_typed():
         ({}, ["optim.lr=fast"], r"optim.lr must be a number, got 'fast'"),
         ({"model": {"hidden": [64, "x"]}}, [], r"model.hidden must be a list of integers"),
         ({"data": {"name": "cifar"}}, [], r"data.name = 'cifar' is not one of \['digits'"),
-        ({"model": {"activation": "gelu"}}, [], r"model.activation = 'gelu' is not one of \['relu'"),
+        (
+            {"model": {"activation": "gelu"}},
+            [],
+            r"model.activation = 'gelu' is not one of \['relu'",
+        ),
         ({"model": {"loss": "hinge"}}, [], r"model.loss = 'hinge' is not one of"),
-        ({"optim": {"name": "lbfgs"}}, [], r"optim.name = 'lbfgs' is not one of \['sgd', 'momentum', 'adam', 'newton'\]"),
+        (
+            {"optim": {"name": "lbfgs"}},
+            [],
+            r"optim.name = 'lbfgs' is not one of \['sgd', 'momentum', 'adam', 'newton'\]",
+        ),
         ({"optim": {"lr": -1}}, [], r"optim.lr must be > 0"),
         ({"model": {"hidden": [8, 8]}}, [], r"model.name = 'mlp1' has one hidden layer"),
         ({"optim": {"name": "newton"}}, [], r"needs model.name = 'linear'"),

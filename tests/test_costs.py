@@ -40,5 +40,7 @@ def test_cross_entropy_gradient_sums_to_zero():
 
 
 def test_unknown_loss_names_the_valid_ones():
-    with pytest.raises(ValueError, match=r"unknown loss 'mse'.*softmax_cross_entropy.*squared_error"):
+    with pytest.raises(
+        ValueError, match=r"unknown loss 'mse'.*softmax_cross_entropy.*squared_error"
+    ):
         hg.get_cost("mse")

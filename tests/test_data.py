@@ -1,7 +1,6 @@
 """Offline data: IDX parsing and validation, generated sets, split and standardisation."""
 
 import gzip
-import os
 import struct
 
 import numpy as np
@@ -16,8 +15,14 @@ def mnist_dir(tmp_path):
     """A tiny MNIST-shaped folder: 12 training and 5 test images of 4 × 3, gzip for training."""
     rng = np.random.default_rng(0)
     for split, n, ext in (("train", 12, ".gz"), ("t10k", 5, "")):
-        data.write_idx(str(tmp_path / f"{split}-images-idx3-ubyte{ext}"), rng.integers(0, 256, (n, 4, 3), dtype=np.uint8))
-        data.write_idx(str(tmp_path / f"{split}-labels-idx1-ubyte{ext}"), rng.integers(0, 10, n, dtype=np.uint8))
+        data.write_idx(
+            str(tmp_path / f"{split}-images-idx3-ubyte{ext}"),
+            rng.integers(0, 256, (n, 4, 3), dtype=np.uint8),
+        )
+        data.write_idx(
+            str(tmp_path / f"{split}-labels-idx1-ubyte{ext}"),
+            rng.integers(0, 10, n, dtype=np.uint8),
+        )
     return tmp_path
 
 
@@ -46,9 +51,18 @@ def test_idx_is_big_endian_as_the_format_says(tmp_path):
         (b"", "too short to be an IDX file"),
         (bytes([1, 0, 8, 1]) + struct.pack(">I", 1) + b"\x00", "bad IDX magic number 0x01000801"),
         (bytes([0, 0, 0x42, 1]) + struct.pack(">I", 1) + b"\x00", "bad IDX magic number"),
-        (bytes([0, 0, 8, 3]) + struct.pack(">I", 2), "promises 3 dimensions but the file ends first"),
-        (bytes([0, 0, 8, 2]) + struct.pack(">II", 2, 3) + b"\x00" * 5, r"dimensions \(2, 3\) of uint8 need 6 bytes of data, the file holds 5"),
-        (bytes([0, 0, 8, 1]) + struct.pack(">I", 2) + b"\x00" * 3, "need 2 bytes of data, the file holds 3"),
+        (
+            bytes([0, 0, 8, 3]) + struct.pack(">I", 2),
+            "promises 3 dimensions but the file ends first",
+        ),
+        (
+            bytes([0, 0, 8, 2]) + struct.pack(">II", 2, 3) + b"\x00" * 5,
+            r"dimensions \(2, 3\) of uint8 need 6 bytes of data, the file holds 5",
+        ),
+        (
+            bytes([0, 0, 8, 1]) + struct.pack(">I", 2) + b"\x00" * 3,
+            "need 2 bytes of data, the file holds 3",
+        ),
     ],
 )
 def test_corrupt_idx_files_are_named(tmp_path, content, message):
@@ -75,7 +89,7 @@ def test_missing_and_broken_gzip_files(tmp_path):
 def test_image_and_label_files_must_agree(tmp_path):
     data.write_idx(str(tmp_path / "i"), np.zeros((3, 2, 2), np.uint8))
     data.write_idx(str(tmp_path / "l"), np.zeros(4, np.uint8))
-    with pytest.raises(DataError, match="holds 3 images but .* holds 4 labels"):
+    with pytest.raises(DataError, match=r"holds 3 images but .* holds 4 labels"):
         data.load_idx_pair(str(tmp_path / "i"), str(tmp_path / "l"))
     data.write_idx(str(tmp_path / "flat"), np.zeros((3, 4), np.uint8))
     with pytest.raises(DataError, match=r"images must be \(N, rows, cols\)"):
@@ -91,7 +105,7 @@ def test_mnist_from_local_idx_files(mnist_dir):
 
 
 def test_mnist_needs_its_folder(tmp_path):
-    with pytest.raises(DataError, match="set data.path"):
+    with pytest.raises(DataError, match=r"set data\.path"):
         data.load_dataset("fashion_mnist")
     with pytest.raises(DataError, match=r"train-images-idx3-ubyte\[.gz\]: no such file"):
         data.load_dataset("fashion_mnist", path=str(tmp_path))
@@ -106,7 +120,9 @@ def test_digits_ship_with_the_package():
 def test_split_is_seeded_and_standardisation_uses_only_the_training_split():
     a, b, c = (data.load_dataset("two_moons", seed=s, n=100) for s in (1, 1, 2))
     assert np.array_equal(a.X_train, b.X_train) and not np.array_equal(a.X_train, c.X_train)
-    assert np.allclose(a.X_train.mean(0), 0, atol=1e-6) and np.allclose(a.X_train.std(0), 1, atol=1e-5)
+    assert np.allclose(a.X_train.mean(0), 0, atol=1e-6) and np.allclose(
+        a.X_train.std(0), 1, atol=1e-5
+    )
     assert not np.allclose(a.X_test.mean(0), 0, atol=1e-6)  # the test split is not refitted
     assert len(a.X_test) == 20
 
@@ -135,7 +151,10 @@ def test_spirals_are_not_linearly_separable_but_moons_classes_differ():
     "kwargs, message",
     [
         ({"name": "cifar"}, r"unknown dataset 'cifar'; expected one of \['digits'"),
-        ({"name": "two_moons", "test_fraction": 1.0}, "test_fraction must lie strictly between 0 and 1"),
+        (
+            {"name": "two_moons", "test_fraction": 1.0},
+            "test_fraction must lie strictly between 0 and 1",
+        ),
         ({"name": "two_moons", "n": 0}, "n must be a positive integer"),
         ({"name": "two_moons", "arms": 3}, "bad options for dataset 'two_moons'"),
         ({"name": "two_moons", "n": 3, "test_fraction": 0.1}, "leaves an empty split"),

@@ -10,14 +10,20 @@ from helpers import mlp1_problem
 
 @pytest.fixture
 def problem():
-    return mlp1_problem(jax.random.key(0), 4, 5, 3, 6, bias=True, loss="softmax_cross_entropy", dtype=jnp.float64)
+    return mlp1_problem(
+        jax.random.key(0), 4, 5, 3, 6, bias=True, loss="softmax_cross_entropy", dtype=jnp.float64
+    )
 
 
 def test_correct_gradient_passes_and_reports_every_leaf(problem):
     params, X, Y = problem
     report = hg.check_gradients(hg.mlp1_objective, hg.mlp1_hand_grads, params, (X, Y), {"lam": 0.1})
     assert report.passed and report.dtype == "float64"
-    assert [(leaf.path, leaf.shape) for leaf in report.leaves] == [("W1", (5, 4)), ("W2", (3, 5)), ("b1", (5,))]
+    assert [(leaf.path, leaf.shape) for leaf in report.leaves] == [
+        ("W1", (5, 4)),
+        ("W2", (3, 5)),
+        ("b1", (5,)),
+    ]
     for leaf in report.leaves:
         assert max(leaf.grad, leaf.vjp, leaf.jvp) <= 1e-12 and leaf.fd <= 1e-6
     assert "W1" in report.table() and "fd" in report.table()
@@ -30,7 +36,10 @@ def test_a_missing_penalty_term_is_caught_and_the_leaf_named(problem):
         grads = hg.mlp1_hand_grads(params, X, Y, lam=lam)
         return {**grads, "W2": grads["W2"] - lam * params["W2"]}
 
-    with pytest.raises(hg.GradientCheckError, match=r"leaf W2 \(3, 5\): relative error .* against grad exceeds 1e-12") as err:
+    with pytest.raises(
+        hg.GradientCheckError,
+        match=r"leaf W2 \(3, 5\): relative error .* against grad exceeds 1e-12",
+    ) as err:
         hg.check_gradients(hg.mlp1_objective, forgot_lambda_in_W2, params, (X, Y), {"lam": 0.1})
     assert "leaf W1" not in str(err.value) and "leaf b1" not in str(err.value)
 
@@ -54,17 +63,27 @@ def test_a_tiny_error_is_caught_by_the_exact_oracles_but_not_by_finite_differenc
 def test_nan_gradient_fails(problem):
     params, X, Y = problem
     nan_grad = lambda p, X, Y, **kw: {k: jnp.full_like(v, jnp.nan) for k, v in p.items()}
-    report = hg.check_gradients(hg.mlp1_objective, nan_grad, params, (X, Y), {"lam": 0.1}, raise_on_failure=False)
+    report = hg.check_gradients(
+        hg.mlp1_objective, nan_grad, params, (X, Y), {"lam": 0.1}, raise_on_failure=False
+    )
     assert not report.passed and all(leaf.grad == float("inf") for leaf in report.leaves)
 
 
 def test_wrong_structure_is_a_value_error(problem):
     params, X, Y = problem
     with pytest.raises(ValueError, match="hand_grad returned a pytree"):
-        hg.check_gradients(hg.mlp1_objective, lambda p, X, Y, **kw: {"W1": p["W1"]}, params, (X, Y), {"lam": 0.0})
-    with pytest.raises(ValueError, match=r"hand_grad leaf W2 has shape \(5, 3\), expected \(3, 5\)"):
         hg.check_gradients(
-            hg.mlp1_objective, lambda p, X, Y, **kw: {**p, "W2": p["W2"].T}, params, (X, Y), {"lam": 0.0}
+            hg.mlp1_objective, lambda p, X, Y, **kw: {"W1": p["W1"]}, params, (X, Y), {"lam": 0.0}
+        )
+    with pytest.raises(
+        ValueError, match=r"hand_grad leaf W2 has shape \(5, 3\), expected \(3, 5\)"
+    ):
+        hg.check_gradients(
+            hg.mlp1_objective,
+            lambda p, X, Y, **kw: {**p, "W2": p["W2"].T},
+            params,
+            (X, Y),
+            {"lam": 0.0},
         )
 
 
@@ -77,7 +96,9 @@ def test_warns_when_relu_inputs_sit_at_the_kink(problem):
     X = X.at[0].set(X[0] - (w @ X[0]) / (w @ w) * w)
     assert abs(float(hg.mlp1_forward_batch(params, X).z[0, 0])) < 1e-15
     kink = lambda p, X, Y, **kw: hg.mlp1_forward_batch(p, X).z
-    with pytest.warns(hg.KinkWarning, match=r"leaf W1: \d+ ReLU inputs lie within the finite-difference step"):
+    with pytest.warns(
+        hg.KinkWarning, match=r"leaf W1: \d+ ReLU inputs lie within the finite-difference step"
+    ):
         report = hg.check_gradients(
             hg.mlp1_objective, hg.mlp1_hand_grads, params, (X, Y), {"lam": 0.1},
             kink_inputs=kink, raise_on_failure=False,
@@ -90,7 +111,9 @@ def test_no_kink_warning_away_from_the_kink(problem):
     kink = lambda p, X, Y, **kw: hg.mlp1_forward_batch(p, X).z
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        hg.check_gradients(hg.mlp1_objective, hg.mlp1_hand_grads, params, (X, Y), {"lam": 0.1}, kink_inputs=kink)
+        hg.check_gradients(
+            hg.mlp1_objective, hg.mlp1_hand_grads, params, (X, Y), {"lam": 0.1}, kink_inputs=kink
+        )
 
 
 def test_float32_mode_and_float64_witness(problem):
@@ -115,7 +138,9 @@ def test_works_on_a_bare_array_and_an_untraceable_hand_gradient():
     import numpy as np
 
     numpy_grad = lambda w: jnp.asarray(3 * np.asarray(w) ** 2)
-    report = hg.check_gradients(lambda w: jnp.sum(w**3), numpy_grad, jnp.arange(1.0, 4.0), jit=False)
+    report = hg.check_gradients(
+        lambda w: jnp.sum(w**3), numpy_grad, jnp.arange(1.0, 4.0), jit=False
+    )
     assert report.passed and report.leaves[0].path == "params"
 
 

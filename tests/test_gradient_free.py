@@ -42,7 +42,7 @@ def test_cost_in_evaluations_per_step():
 def test_fits_the_linear_model(data, method):
     X, Y = data
     est = getattr(hg, method)(hg.linear_objective)
-    w, trajectory = hg.run(
+    _w, trajectory = hg.run(
         est.value_and_grad, jnp.zeros(4), X, Y, rule=hg.gd(0.05), sampler=hg.full_batch(),
         steps=300, key=jax.random.key(1), takes_key=est.takes_key,
     )  # fmt: skip
@@ -50,16 +50,25 @@ def test_fits_the_linear_model(data, method):
 
 
 def test_fits_the_nearest_neighbour_model_where_gradients_are_zero():
-    X = jnp.concatenate([0.3 * randn(4, (20, 2)) - jnp.array([[2.0, 0.0]]), 0.3 * randn(5, (20, 2)) + jnp.array([[2.0, 0.0]])])
-    Y = jnp.concatenate([jnp.ones(20, jnp.int32), jnp.zeros(20, jnp.int32)])  # left cluster is class 1
-    W0 = jnp.array([[-1.0, 0.5], [1.0, 0.5]])  # prototypes on the wrong sides: every prediction wrong
+    X = jnp.concatenate(
+        [
+            0.3 * randn(4, (20, 2)) - jnp.array([[2.0, 0.0]]),
+            0.3 * randn(5, (20, 2)) + jnp.array([[2.0, 0.0]]),
+        ]
+    )
+    Y = jnp.concatenate(
+        [jnp.ones(20, jnp.int32), jnp.zeros(20, jnp.int32)]
+    )  # left cluster is class 1
+    W0 = jnp.array(
+        [[-1.0, 0.5], [1.0, 0.5]]
+    )  # prototypes on the wrong sides: every prediction wrong
     J = hg.nearest_neighbour_objective
     assert float(J(W0, X, Y)) == 1.0
     autodiff = jax.value_and_grad(J)
     W_gd, _ = hg.run(autodiff, W0, X, Y, rule=hg.gd(0.5), sampler=hg.full_batch(), steps=50)
     assert np.array_equal(np.asarray(W_gd), np.asarray(W0))  # zero gradient: GD never moves
     est = hg.random_directions(J, num_directions=16, eps=1.0)
-    W, trajectory = hg.run(
+    W, _trajectory = hg.run(
         est.value_and_grad, W0, X, Y, rule=hg.gd(0.5), sampler=hg.full_batch(), steps=200,
         key=jax.random.key(3), takes_key=True,
     )  # fmt: skip

@@ -8,7 +8,9 @@ from hypothesis import strategies as st
 import handgrad as hg
 from helpers import mlp1_hand_and_autodiff, mlp1_problem, randn, rel_err
 
-_linear_pair = jax.jit(lambda w, X, Y: (hg.linear_hand_grad(w, X, Y), jax.grad(hg.linear_objective)(w, X, Y)))
+_linear_pair = jax.jit(
+    lambda w, X, Y: (hg.linear_hand_grad(w, X, Y), jax.grad(hg.linear_objective)(w, X, Y))
+)
 dims = st.integers(min_value=1, max_value=9)
 
 
@@ -19,7 +21,9 @@ dims = st.integers(min_value=1, max_value=9)
     bias=st.booleans(), lam=st.floats(0.0, 2.0), seed=st.integers(0, 2**16),
 )  # fmt: skip
 def test_mlp1_hand_grads_equal_jax_grad(d, h, q, P, activation, loss, bias, lam, seed):
-    params, X, Y = mlp1_problem(jax.random.key(seed), d, h, q, P, bias=bias, loss=loss, dtype=jnp.float64)
+    params, X, Y = mlp1_problem(
+        jax.random.key(seed), d, h, q, P, bias=bias, loss=loss, dtype=jnp.float64
+    )
     hand, auto = mlp1_hand_and_autodiff(params, X, Y, lam, activation, loss)
     for k in params:
         assert rel_err(hand[k], auto[k]) <= 1e-12, k

@@ -9,8 +9,8 @@ from jax.extend.core import Literal
 from matplotlib.figure import Figure
 
 import handgrad
-from handgrad.exercises.graph_drawing import draw_forward_backward, draw_graph, layout
 from handgrad.exercises.computational_graph import backward_graph, trace_graph
+from handgrad.exercises.graph_drawing import draw_forward_backward, draw_graph, layout
 from helpers import randn
 
 D2L_J = functools.partial(

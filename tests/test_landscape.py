@@ -13,7 +13,9 @@ def test_every_grid_point_is_the_objective_there():
     assert surface.shape == (3, 4)  # rows follow w2, as contour(w1, w2, surface) expects
     for i, b in enumerate(w2):
         for j, a in enumerate(w1):
-            np.testing.assert_allclose(surface[i, j], linear_objective(jnp.stack([a, b]), X, Y), rtol=1e-14)
+            np.testing.assert_allclose(
+                surface[i, j], linear_objective(jnp.stack([a, b]), X, Y), rtol=1e-14
+            )
 
 
 def test_bad_grids_and_non_scalar_objectives_are_named():

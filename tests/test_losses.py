@@ -12,7 +12,11 @@ def test_per_sample_loss_is_cost_of_model_output():
 
 def test_average_loss_is_the_mean_of_per_sample_losses():
     kx, ky, kw = jax.random.split(jax.random.key(0), 3)
-    X, Y, w = jax.random.normal(kx, (7, 3)), jax.random.normal(ky, (7,)), jax.random.normal(kw, (3,))
+    X, Y, w = (
+        jax.random.normal(kx, (7, 3)),
+        jax.random.normal(ky, (7,)),
+        jax.random.normal(kw, (3,)),
+    )
     L = hg.per_sample_loss(hg.linear, hg.squared_error)
     by_hand = sum(L(X[p], Y[p], w) for p in range(7)) / 7
     assert jnp.allclose(hg.average_loss(L)(X, Y, w), by_hand, rtol=1e-14)

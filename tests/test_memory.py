@@ -1,5 +1,7 @@
 """d2l's exercise 3: the memory note's numbers against the arrays actually stored."""
 
+import itertools
+
 import jax
 import jax.numpy as jnp
 import pytest
@@ -17,7 +19,7 @@ def test_training_memory_is_what_the_forward_pass_keeps(widths, P):
     assert note.params == sum(a.size for a in jax.tree_util.tree_leaves(params))
     assert sum(note.training_per_layer) == sum(s.size for s in states[1:])
     assert len(note.training_per_layer) == len(params)
-    assert note.prediction_peak == max(a.size + b.size for a, b in zip(states, states[1:]))
+    assert note.prediction_peak == max(a.size + b.size for a, b in itertools.pairwise(states))
 
 
 def test_training_needs_more_than_prediction_and_scales_with_depth_and_batch():

@@ -7,7 +7,13 @@ from handgrad.training import metrics_figure, plot_metrics, read_metrics
 
 ROWS = [
     {"step": 0, "train_loss": 2.3, "test_loss": 2.3, "train_accuracy": 0.1, "test_accuracy": 0.1},
-    {"step": 100, "train_loss": 0.3, "test_loss": 0.4, "train_accuracy": 0.9, "test_accuracy": 0.88},
+    {
+        "step": 100,
+        "train_loss": 0.3,
+        "test_loss": 0.4,
+        "train_accuracy": 0.9,
+        "test_accuracy": 0.88,
+    },
 ]
 
 
@@ -39,7 +45,10 @@ def test_the_png_is_drawn_without_touching_the_callers_backend(tmp_path):
 
 
 def test_regression_runs_plot_the_gradient_norm():
-    rows = [{"step": s, "train_loss": 1.0 / (s + 1), "test_loss": 1.0, "grad_norm": 0.5} for s in range(3)]
+    rows = [
+        {"step": s, "train_loss": 1.0 / (s + 1), "test_loss": 1.0, "grad_norm": 0.5}
+        for s in range(3)
+    ]
     fig = metrics_figure(rows, title="linear")
     assert [ax.get_title() for ax in fig.axes] == ["loss", "gradient norm"]
     assert fig.get_suptitle() == "linear"

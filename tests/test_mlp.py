@@ -15,7 +15,7 @@ def problem(depth, *, bias, loss, dtype, seed=0, P=6):
     widths = [5] + [3 + (k * 2) % 5 for k in range(depth - 1)] + [4]
     rng = np.random.default_rng(seed + depth)
     params = []
-    for k, (n_in, n_out) in enumerate(zip(widths, widths[1:])):
+    for k, (n_in, n_out) in enumerate(itertools.pairwise(widths)):
         layer = {"W": jnp.asarray(rng.uniform(-1, 1, (n_out, n_in)) / np.sqrt(n_in), dtype)}
         if bias is True or (bias == "mixed" and k % 2 == 0):  # "mixed": every other layer
             layer["b"] = jnp.asarray(rng.uniform(-1, 1, n_out) / np.sqrt(n_in), dtype)
@@ -83,7 +83,9 @@ def test_hand_grads_use_no_autodiff(monkeypatch):
     params, X, Y = problem(4, bias=True, loss="squared_error", dtype=jnp.float64)
     expected = jax.grad(hg.mlp_objective)(params, X, Y, loss="squared_error")
     for name in ("grad", "value_and_grad", "vjp", "jvp", "linearize", "jacfwd", "jacrev"):
-        monkeypatch.setattr(jax, name, lambda *a, **k: (_ for _ in ()).throw(AssertionError("autodiff")))
+        monkeypatch.setattr(
+            jax, name, lambda *a, **k: (_ for _ in ()).throw(AssertionError("autodiff"))
+        )
     hand = hg.mlp_hand_grads(params, X, Y, loss="squared_error")
     assert rel_err(hand[0]["W"], expected[0]["W"]) <= 1e-12
 
@@ -93,10 +95,19 @@ def test_hand_grads_use_no_autodiff(monkeypatch):
     [
         ({"W": jnp.ones((2, 5))}, "params must be a non-empty list of layer dicts"),
         ([], "params must be a non-empty list"),
-        ([{"W": jnp.ones((3, 5))}, {"W": jnp.ones((4, 2))}], r"params\[1\]\['W'\].shape\[1\] has size 2 but params\[0\]\['W'\] of shape \(3, 5\) needs 3"),
-        ([{"W": jnp.ones((4, 5)), "bias": jnp.ones(4)}], r"params\[0\] has keys .* unexpected \['bias'\]"),
+        (
+            [{"W": jnp.ones((3, 5))}, {"W": jnp.ones((4, 2))}],
+            r"params\[1\]\['W'\].shape\[1\] has size 2 but params\[0\]\['W'\] of shape \(3, 5\) needs 3",
+        ),
+        (
+            [{"W": jnp.ones((4, 5)), "bias": jnp.ones(4)}],
+            r"params\[0\] has keys .* unexpected \['bias'\]",
+        ),
         ([{"W": jnp.ones((4, 5)), "b": jnp.ones(3)}], r"params\[0\]\['b'\] has size 3"),
-        ([{"W": jnp.ones((4, 6))}], r"X.shape\[1\] has size 5 but params\[0\]\['W'\] of shape \(4, 6\) needs 6"),
+        (
+            [{"W": jnp.ones((4, 6))}],
+            r"X.shape\[1\] has size 5 but params\[0\]\['W'\] of shape \(4, 6\) needs 6",
+        ),
     ],
 )
 def test_bad_params_are_named(params, message):

@@ -11,9 +11,7 @@ from helpers import TOL, mlp1_hand_and_autodiff, mlp1_problem, rel_err
 
 SHAPES = [(1, 1, 1, 1), (1, 4, 1, 5), (3, 1, 2, 1), (6, 7, 4, 9)]  # d, h, q, P: each is 1 somewhere
 GRID = list(
-    itertools.product(
-        SHAPES, sorted(hg.ACTIVATIONS), sorted(hg.COSTS), [False, True], [0.0, 0.3]
-    )
+    itertools.product(SHAPES, sorted(hg.ACTIVATIONS), sorted(hg.COSTS), [False, True], [0.0, 0.3])
 )
 
 
@@ -21,7 +19,9 @@ GRID = list(
 @pytest.mark.parametrize("shape, activation, loss, bias, lam", GRID)
 def test_batched_hand_grads_equal_jax_grad(shape, activation, loss, bias, lam, dtype):
     d, h, q, P = shape
-    params, X, Y = mlp1_problem(jax.random.key(P * 7 + d), d, h, q, P, bias=bias, loss=loss, dtype=dtype)
+    params, X, Y = mlp1_problem(
+        jax.random.key(P * 7 + d), d, h, q, P, bias=bias, loss=loss, dtype=dtype
+    )
     hand, auto = mlp1_hand_and_autodiff(params, X, Y, lam, activation, loss)
     assert set(hand) == set(params)
     for k in params:
@@ -33,8 +33,10 @@ def test_batched_hand_grads_equal_jax_grad(shape, activation, loss, bias, lam, d
 @pytest.mark.parametrize("loss", sorted(hg.COSTS))
 @pytest.mark.parametrize("bias", [False, True])
 def test_every_oracle_agrees_in_float64(activation, loss, bias):
-    params, X, Y = mlp1_problem(jax.random.key(3), 4, 5, 3, 6, bias=bias, loss=loss, dtype=jnp.float64)
-    kink = (lambda p, X, Y, **kw: hg.mlp1_forward_batch(p, X, activation=activation).z)
+    params, X, Y = mlp1_problem(
+        jax.random.key(3), 4, 5, 3, 6, bias=bias, loss=loss, dtype=jnp.float64
+    )
+    kink = lambda p, X, Y, **kw: hg.mlp1_forward_batch(p, X, activation=activation).z
     report = hg.check_gradients(
         hg.mlp1_objective, hg.mlp1_hand_grads, params, (X, Y),
         {"lam": 0.1, "activation": activation, "loss": loss}, kink_inputs=kink,
@@ -47,7 +49,9 @@ def test_every_oracle_agrees_in_float64(activation, loss, bias):
 @pytest.mark.parametrize("loss", sorted(hg.COSTS))
 @pytest.mark.parametrize("bias", [False, True])
 def test_per_sample_column_vector_form_equals_jax_grad(activation, loss, bias):
-    params, X, Y = mlp1_problem(jax.random.key(5), 3, 4, 2, 1, bias=bias, loss=loss, dtype=jnp.float64)
+    params, X, Y = mlp1_problem(
+        jax.random.key(5), 3, 4, 2, 1, bias=bias, loss=loss, dtype=jnp.float64
+    )
     x, y = X[0], Y[0]
     kw = {"lam": 0.2, "activation": activation, "loss": loss}
     hand = hg.mlp1_sample_hand_grads(params, x, y, **kw)
@@ -59,7 +63,9 @@ def test_per_sample_column_vector_form_equals_jax_grad(activation, loss, bias):
 @pytest.mark.parametrize("loss", sorted(hg.COSTS))
 def test_intermediate_gradients_equal_autodiff_through_the_graph(loss):
     """∂J/∂o, ∂J/∂h and ∂J/∂z of the backward pass, each against jax.grad."""
-    params, X, Y = mlp1_problem(jax.random.key(6), 3, 4, 2, 1, bias=True, loss=loss, dtype=jnp.float64)
+    params, X, Y = mlp1_problem(
+        jax.random.key(6), 3, 4, 2, 1, bias=True, loss=loss, dtype=jnp.float64
+    )
     x, y, act = X[0], Y[0], "tanh"
     phi = hg.get_activation(act).phi
     cost = hg.get_cost(loss).C
@@ -75,7 +81,9 @@ def test_intermediate_gradients_equal_autodiff_through_the_graph(loss):
 
 
 def test_forward_stores_z_h_o_and_o_is_the_model_output():
-    params, X, _ = mlp1_problem(jax.random.key(7), 3, 4, 2, 5, bias=True, loss="squared_error", dtype=jnp.float64)
+    params, X, _ = mlp1_problem(
+        jax.random.key(7), 3, 4, 2, 5, bias=True, loss="squared_error", dtype=jnp.float64
+    )
     cache = hg.mlp1_forward_batch(params, X, activation="sigmoid")
     assert (cache.z.shape, cache.h.shape, cache.o.shape) == ((5, 4), (5, 4), (5, 2))
     assert jnp.allclose(cache.h, jax.nn.sigmoid(cache.z))
@@ -87,7 +95,9 @@ def test_forward_stores_z_h_o_and_o_is_the_model_output():
 
 def test_batched_form_is_the_mean_of_per_sample_forms_plus_lambda_w():
     """1/P and λ placed correctly: batch grad = mean_p(sample grad at λ=0) + λW."""
-    params, X, Y = mlp1_problem(jax.random.key(8), 3, 5, 4, 7, bias=True, loss="softmax_cross_entropy", dtype=jnp.float64)
+    params, X, Y = mlp1_problem(
+        jax.random.key(8), 3, 5, 4, 7, bias=True, loss="softmax_cross_entropy", dtype=jnp.float64
+    )
     lam = 0.7
     per_sample = jax.vmap(
         lambda x, y: hg.mlp1_sample_hand_grads(params, x, y, lam=0.0, activation="tanh")
@@ -100,7 +110,9 @@ def test_batched_form_is_the_mean_of_per_sample_forms_plus_lambda_w():
 
 def test_relu_exactly_at_the_kink_matches_jax_grad():
     # Zero inputs and no bias put every ReLU input at exactly z = 0.
-    params, _, Y = mlp1_problem(jax.random.key(9), 3, 4, 2, 3, bias=False, loss="softmax_cross_entropy", dtype=jnp.float64)
+    params, _, Y = mlp1_problem(
+        jax.random.key(9), 3, 4, 2, 3, bias=False, loss="softmax_cross_entropy", dtype=jnp.float64
+    )
     X = jnp.zeros((3, 3)).at[0].set(1.0)
     assert jnp.any(hg.mlp1_forward_batch(params, X).z == 0)
     hand = hg.mlp1_hand_grads(params, X, Y, lam=0.1)
@@ -110,7 +122,9 @@ def test_relu_exactly_at_the_kink_matches_jax_grad():
 
 
 def test_hand_grads_use_no_autodiff(monkeypatch):
-    params, X, Y = mlp1_problem(jax.random.key(10), 3, 4, 2, 5, bias=True, loss="softmax_cross_entropy", dtype=jnp.float64)
+    params, X, Y = mlp1_problem(
+        jax.random.key(10), 3, 4, 2, 5, bias=True, loss="softmax_cross_entropy", dtype=jnp.float64
+    )
     expected = jax.grad(hg.mlp1_objective)(params, X, Y, lam=0.1)
 
     def forbidden(*args, **kwargs):
@@ -131,7 +145,9 @@ def test_jitted_hand_grads_do_not_recompile_on_a_second_call():
         return hg.mlp1_hand_grads(params, X, Y, lam=lam, activation="tanh")
 
     step = jax.jit(counted)
-    params, X, Y = mlp1_problem(jax.random.key(11), 3, 4, 2, 5, bias=True, loss="softmax_cross_entropy", dtype=jnp.float64)
+    params, X, Y = mlp1_problem(
+        jax.random.key(11), 3, 4, 2, 5, bias=True, loss="softmax_cross_entropy", dtype=jnp.float64
+    )
     step(params, X, Y, 0.1)
     step(jax.tree_util.tree_map(lambda w: 2 * w, params), X + 1, Y, 0.2)
     assert len(traces) == 1

@@ -12,7 +12,9 @@ FUNCTIONS = [hg.mlp1_objective, hg.mlp1_hand_grads]
 
 @pytest.fixture
 def problem():
-    return mlp1_problem(jax.random.key(0), 3, 4, 2, 5, bias=True, loss="softmax_cross_entropy", dtype=jnp.float64)
+    return mlp1_problem(
+        jax.random.key(0), 3, 4, 2, 5, bias=True, loss="softmax_cross_entropy", dtype=jnp.float64
+    )
 
 
 @pytest.mark.parametrize("f", FUNCTIONS)
@@ -30,16 +32,31 @@ def test_unknown_names(f, problem):
     [
         (lambda p, X, Y: ({**p, "W3": p["W2"]}, X, Y), r"unexpected \['W3'\]"),
         (lambda p, X, Y: ({"W1": p["W1"]}, X, Y), r"missing \['W2'\]"),
-        (lambda p, X, Y: ({**p, "W1": p["W1"][0]}, X, Y), r"W1 must have shape \(h, d\), got shape \(3,\)"),
-        (lambda p, X, Y: ({**p, "W2": p["W2"][:, :3]}, X, Y), r"W2.shape\[1\] has size 3 but W1 of shape \(4, 3\) needs 4"),
-        (lambda p, X, Y: ({**p, "b1": p["b1"][:2]}, X, Y), r"b1 has size 2 but W1 of shape \(4, 3\) needs 4"),
-        (lambda p, X, Y: (p, X[:, :2], Y), r"X.shape\[1\] has size 2 but W1 of shape \(4, 3\) needs 3"),
+        (
+            lambda p, X, Y: ({**p, "W1": p["W1"][0]}, X, Y),
+            r"W1 must have shape \(h, d\), got shape \(3,\)",
+        ),
+        (
+            lambda p, X, Y: ({**p, "W2": p["W2"][:, :3]}, X, Y),
+            r"W2.shape\[1\] has size 3 but W1 of shape \(4, 3\) needs 4",
+        ),
+        (
+            lambda p, X, Y: ({**p, "b1": p["b1"][:2]}, X, Y),
+            r"b1 has size 2 but W1 of shape \(4, 3\) needs 4",
+        ),
+        (
+            lambda p, X, Y: (p, X[:, :2], Y),
+            r"X.shape\[1\] has size 2 but W1 of shape \(4, 3\) needs 3",
+        ),
         (lambda p, X, Y: (p, X[0], Y), r"X must have shape \(P, d\), got shape \(3,\)"),
         (lambda p, X, Y: (p, X, Y[:3]), r"Y.shape\[0\] has size 3 but X.shape\[0\]"),
         (lambda p, X, Y: (p, X, Y.astype(jnp.float64)), r"integer class labels.*float64"),
         (lambda p, X, Y: (p, X, Y.at[0].set(2)), r"Y must lie in 0..1 .*got labels in 0..2"),
         (lambda p, X, Y: (p, X, Y.at[0].set(-1)), r"got labels in -1"),
-        (lambda p, X, Y: (p, X.astype(jnp.float32), Y), r"X has dtype float32 but the parameters have dtype float64"),
+        (
+            lambda p, X, Y: (p, X.astype(jnp.float32), Y),
+            r"X has dtype float32 but the parameters have dtype float64",
+        ),
         (lambda p, X, Y: (p, X[:0], Y[:0]), r"at least one sample"),
     ],
 )
@@ -54,7 +71,9 @@ def test_squared_error_targets_must_match_outputs(f, problem):
     params, X, _ = problem
     with pytest.raises(ValueError, match=r"Y must have shape \(P, q\)"):
         f(params, X, jnp.zeros((5,)), lam=0.0, loss="squared_error")
-    with pytest.raises(ValueError, match=r"Y.shape\[1\] has size 3 but a model with 2 outputs needs 2"):
+    with pytest.raises(
+        ValueError, match=r"Y.shape\[1\] has size 3 but a model with 2 outputs needs 2"
+    ):
         f(params, X, jnp.zeros((5, 3)), lam=0.0, loss="squared_error")
 
 

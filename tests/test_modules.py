@@ -21,7 +21,10 @@ def _linear_case(n_in, n_out, bias):
 
 
 CASES = (
-    [("linear", n_in, n_out, bias) for n_in, n_out, bias in itertools.product((1, 3, 5), (1, 4), (False, True))]
+    [
+        ("linear", n_in, n_out, bias)
+        for n_in, n_out, bias in itertools.product((1, 3, 5), (1, 4), (False, True))
+    ]
     + [(name, d, None, None) for name in sorted(hg.ACTIVATIONS) for d in (1, 6)]
     + [("flatten", shape, None, None) for shape in ((2, 3, 4), (5,), (3, 1, 2))]
 )

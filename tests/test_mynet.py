@@ -24,7 +24,10 @@ def test_shapes_and_pytorch_like_init(net):
         assert float(jnp.max(jnp.abs(layer["W"]))) <= fan_in**-0.5
         assert float(jnp.max(jnp.abs(layer["b"]))) <= fan_in**-0.5
     assert hg.mynet(params, image).shape == (10,)
-    with pytest.raises(ValueError, match=r"image.shape\[2\] has size 21 but mynet's input of shape \(3, 10, 20\) needs 20"):
+    with pytest.raises(
+        ValueError,
+        match=r"image.shape\[2\] has size 21 but mynet's input of shape \(3, 10, 20\) needs 20",
+    ):
         hg.mynet(params, jnp.zeros((3, 10, 21), jnp.float64))
 
 
@@ -78,12 +81,20 @@ def test_equals_the_seeds_pytorch_mynet(net):
     label = 3
     loss = nn.functional.cross_entropy(out[None, :], torch.tensor([label]))
     loss.backward()
-    assert abs(loss.item() - float(hg.softmax_cross_entropy(jnp.asarray(label), hg.mynet(params, image)))) <= 1e-12
+    assert (
+        abs(
+            loss.item()
+            - float(hg.softmax_cross_entropy(jnp.asarray(label), hg.mynet(params, image)))
+        )
+        <= 1e-12
+    )
     X, Y = image.reshape(1, -1), jnp.asarray([label])
     hand = hg.mlp_hand_grads(params, X, Y, activation="relu", loss="softmax_cross_entropy")
     for m, g in zip((model.m0, model.m1, model.m2), hand):
         assert rel_err(m.weight.grad.numpy(), g["W"]) <= 1e-12
         assert rel_err(m.bias.grad.numpy(), g["b"]) <= 1e-12
     modules, entries = hg.mynet_modules(params)
-    _, dz, _ = hg.stack_cost_grads(modules, hg.cost_module("softmax_cross_entropy"), entries, image, jnp.asarray(label))
+    _, dz, _ = hg.stack_cost_grads(
+        modules, hg.cost_module("softmax_cross_entropy"), entries, image, jnp.asarray(label)
+    )
     assert rel_err(x.grad.numpy(), dz[0]) <= 1e-12

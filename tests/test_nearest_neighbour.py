@@ -7,7 +7,9 @@ import handgrad as hg
 
 def test_output_is_the_index_of_the_closest_row():
     W = jnp.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
-    assert [int(hg.nearest_neighbour(jnp.array(x), W)) for x in ([1.0, 1.0], [9.0, 2.0], [2.0, 7.0])] == [0, 1, 2]
+    assert [
+        int(hg.nearest_neighbour(jnp.array(x), W)) for x in ([1.0, 1.0], [9.0, 2.0], [2.0, 7.0])
+    ] == [0, 1, 2]
 
 
 def test_ties_go_to_the_lowest_index():

@@ -1,6 +1,7 @@
 """The update rules, samplers and the compiled loop (full-batch GD, SGD, minibatch SGD)."""
 
-from functools import partial
+import operator
+from functools import partial, reduce
 
 import jax
 import jax.numpy as jnp
@@ -22,7 +23,9 @@ def least_squares():
 
 @pytest.fixture(scope="module")
 def mlp_data():
-    return mlp1_problem(jax.random.key(3), 4, 6, 3, 23, bias=True, loss="softmax_cross_entropy", dtype=jnp.float64)
+    return mlp1_problem(
+        jax.random.key(3), 4, 6, 3, 23, bias=True, loss="softmax_cross_entropy", dtype=jnp.float64
+    )
 
 
 hand_vg = partial(hg.mlp1_hand_value_and_grad, lam=LAM, activation="tanh")
@@ -39,12 +42,24 @@ def test_hand_value_and_grad_equals_the_objective_and_its_gradient(mlp_data):
 
 
 @pytest.mark.parametrize(
-    "sampler", [hg.full_batch(), hg.per_sample(), hg.minibatch(5), hg.minibatch(23)], ids=lambda s: s.name
+    "sampler",
+    [hg.full_batch(), hg.per_sample(), hg.minibatch(5), hg.minibatch(23)],
+    ids=lambda s: s.name,
 )
 def test_hand_and_autodiff_trajectories_agree_step_by_step(mlp_data, sampler):
     params, X, Y = mlp_data
     runs = [
-        hg.run(vg, params, X, Y, rule=hg.gd(0.3), sampler=sampler, steps=40, key=jax.random.key(5), record_params=True)
+        hg.run(
+            vg,
+            params,
+            X,
+            Y,
+            rule=hg.gd(0.3),
+            sampler=sampler,
+            steps=40,
+            key=jax.random.key(5),
+            record_params=True,
+        )
         for vg in (hand_vg, auto_vg)
     ]
     (w_hand, t_hand), (w_auto, t_auto) = runs
@@ -62,7 +77,7 @@ def test_deep_mlp_trains_on_hand_gradients_like_on_jax_grad():
     X, Y = randn(3, (30, 5)), jnp.asarray(np.arange(30) % 3, jnp.int32)
     J = partial(hg.mlp_objective, activation="tanh", lam=LAM)
     hand = partial(hg.mlp_hand_value_and_grad, activation="tanh", lam=LAM)
-    J0, g0 = hand(params, X, Y)
+    J0, _g0 = hand(params, X, Y)
     assert abs(float(J0 - J(params, X, Y))) <= 1e-14 * abs(float(J0))
     runs = [hg.run_sgd(vg, params, X, Y, lr=0.2, steps=50, key=jax.random.key(1), batch_size=7)
             for vg in (hand, jax.value_and_grad(J))]  # fmt: skip
@@ -91,8 +106,12 @@ def test_sgd_is_the_lectures_rule_pick_p_and_step(least_squares):
 
 def test_full_batch_gd_losses_are_the_average_loss_before_each_step(least_squares):
     X, Y = least_squares
-    w, losses = hg.run_gd(jax.value_and_grad(hg.linear_objective), jnp.zeros(3), X, Y, lr=0.1, steps=50)
-    assert losses.shape == (50,) and float(losses[0]) == pytest.approx(float(jnp.mean(Y**2)), rel=1e-12)
+    w, losses = hg.run_gd(
+        jax.value_and_grad(hg.linear_objective), jnp.zeros(3), X, Y, lr=0.1, steps=50
+    )
+    assert losses.shape == (50,) and float(losses[0]) == pytest.approx(
+        float(jnp.mean(Y**2)), rel=1e-12
+    )
     assert bool(jnp.all(jnp.diff(losses) < 0))  # small enough η: GD descends every step
     assert float(hg.linear_objective(w, X, Y)) < float(losses[-1])
 
@@ -104,12 +123,14 @@ def test_minibatches_cover_every_sample_once_per_epoch_with_a_short_last_batch()
     assert full.shape == (9, 4) and last.shape == (9, 2) and int(state.count) == 9
     batches = [np.asarray(last[t] if which[t] else full[t]).tolist() for t in range(9)]
     assert [len(b) for b in batches] == [4, 4, 2] * 3  # ceil(10 / 4) batches an epoch
-    epochs = [sum(batches[3 * e : 3 * e + 3], []) for e in range(3)]
+    epochs = [reduce(operator.iadd, batches[3 * e : 3 * e + 3], []) for e in range(3)]
     assert all(sorted(epoch) == list(range(P)) for epoch in epochs)
     assert epochs[0] != epochs[1] != epochs[2]  # reshuffled each epoch
 
 
-@pytest.mark.parametrize("sampler", [hg.per_sample(), hg.minibatch(4), hg.minibatch(5)], ids=lambda s: s.name)
+@pytest.mark.parametrize(
+    "sampler", [hg.per_sample(), hg.minibatch(4), hg.minibatch(5)], ids=lambda s: s.name
+)
 def test_drawing_in_chunks_draws_exactly_what_one_go_draws(sampler):
     state = sampler.init(jax.random.key(3))
     (w_all, idx_all), _ = sampler.schedule(state, 10, 12)
@@ -135,13 +156,19 @@ def test_chunked_run_equals_one_run(mlp_data):
     half, t1 = hg.run_steps(hand_vg, rule, sampler, state, X, Y, steps=8)
     rest, t2 = hg.run_steps(hand_vg, rule, sampler, half, X, Y, steps=12)
     assert np.array_equal(np.concatenate([t1.losses, t2.losses]), np.asarray(t_whole.losses))
-    assert all(np.array_equal(np.asarray(rest.params[k]), np.asarray(whole.params[k])) for k in params)
+    assert all(
+        np.array_equal(np.asarray(rest.params[k]), np.asarray(whole.params[k])) for k in params
+    )
 
 
 def test_runs_are_reproducible_bit_for_bit_and_depend_on_the_key(mlp_data):
     params, X, Y = mlp_data
     go = lambda key: hg.run_sgd(hand_vg, params, X, Y, lr=0.2, steps=30, key=key, batch_size=4)
-    (w1, l1), (w2, l2), (w3, l3) = go(jax.random.key(1)), go(jax.random.key(1)), go(jax.random.key(2))
+    (w1, l1), (w2, l2), (_w3, l3) = (
+        go(jax.random.key(1)),
+        go(jax.random.key(1)),
+        go(jax.random.key(2)),
+    )
     assert np.array_equal(np.asarray(l1), np.asarray(l2))
     assert all(np.array_equal(np.asarray(w1[k]), np.asarray(w2[k])) for k in params)
     assert not np.array_equal(np.asarray(l1), np.asarray(l3))
@@ -190,7 +217,7 @@ def test_a_seed_sweep_is_one_vmapped_call(least_squares):
 def test_newton_preconditioner_solves_least_squares_in_one_step(least_squares):
     X, Y = least_squares
     hessian = 2 / X.shape[0] * X.T @ X
-    w, trajectory = hg.run(
+    w, _trajectory = hg.run(
         jax.value_and_grad(hg.linear_objective), jnp.zeros(3), X, Y,
         rule=hg.preconditioned_gd(jnp.linalg.inv(hessian)), sampler=hg.full_batch(), steps=1,
     )  # fmt: skip
@@ -224,25 +251,63 @@ def test_any_optax_transformation_drives_the_same_loop(mlp_data):
     theirs = hg.run(hand_vg, params, X, Y, rule=optax.sgd(0.1), sampler=hg.full_batch(), steps=10)
     assert rel_err(ours[1].losses, theirs[1].losses) <= 1e-14
     with jax.numpy_dtype_promotion("standard"):  # optax mixes Python floats and int32 counts
-        _, adam = hg.run(hand_vg, params, X, Y, rule=optax.adam(0.05), sampler=hg.minibatch(8), steps=60, key=jax.random.key(0))
+        _, adam = hg.run(
+            hand_vg,
+            params,
+            X,
+            Y,
+            rule=optax.adam(0.05),
+            sampler=hg.minibatch(8),
+            steps=60,
+            key=jax.random.key(0),
+        )
     assert float(adam.losses[-10:].mean()) < 0.7 * float(adam.losses[:10].mean())
 
 
 def test_recorded_path_starts_at_the_initial_parameters(least_squares):
     X, Y = least_squares
     w0 = jnp.array([3.0, 3.0, 3.0])
-    _, trajectory = hg.run(jax.value_and_grad(hg.linear_objective), w0, X, Y, rule=hg.gd(0.1), sampler=hg.per_sample(), steps=15, record_params=True)
-    assert trajectory.params.shape == (15, 3) and np.array_equal(np.asarray(trajectory.params[0]), np.asarray(w0))
+    _, trajectory = hg.run(
+        jax.value_and_grad(hg.linear_objective),
+        w0,
+        X,
+        Y,
+        rule=hg.gd(0.1),
+        sampler=hg.per_sample(),
+        steps=15,
+        record_params=True,
+    )
+    assert trajectory.params.shape == (15, 3) and np.array_equal(
+        np.asarray(trajectory.params[0]), np.asarray(w0)
+    )
 
 
 @pytest.mark.parametrize(
     "call, message",
     [
-        (lambda vg, X, Y: hg.run(vg, jnp.zeros(3), X, Y, rule=hg.gd(0.1), sampler=hg.full_batch(), steps=0), "steps must be a positive integer"),
-        (lambda vg, X, Y: hg.run_gd(vg, jnp.zeros(3), X, Y, lr=0.1, steps=0), "steps must be a positive integer"),
+        (
+            lambda vg, X, Y: hg.run(
+                vg, jnp.zeros(3), X, Y, rule=hg.gd(0.1), sampler=hg.full_batch(), steps=0
+            ),
+            "steps must be a positive integer",
+        ),
+        (
+            lambda vg, X, Y: hg.run_gd(vg, jnp.zeros(3), X, Y, lr=0.1, steps=0),
+            "steps must be a positive integer",
+        ),
         (lambda vg, X, Y: hg.gd(-0.1), "learning rate must be a finite number > 0"),
-        (lambda vg, X, Y: hg.run_sgd(vg, jnp.zeros(3), X, Y, lr=0.0, steps=5, key=jax.random.key(0)), "learning rate must be"),
-        (lambda vg, X, Y: hg.run_sgd(vg, jnp.zeros(3), X, Y, lr=0.1, steps=5, key=jax.random.key(0), batch_size=-2), "batch_size must be"),
+        (
+            lambda vg, X, Y: hg.run_sgd(
+                vg, jnp.zeros(3), X, Y, lr=0.0, steps=5, key=jax.random.key(0)
+            ),
+            "learning rate must be",
+        ),
+        (
+            lambda vg, X, Y: hg.run_sgd(
+                vg, jnp.zeros(3), X, Y, lr=0.1, steps=5, key=jax.random.key(0), batch_size=-2
+            ),
+            "batch_size must be",
+        ),
         (lambda vg, X, Y: hg.gd(float("nan")), "learning rate must be a finite number > 0"),
         (lambda vg, X, Y: hg.minibatch(0), "batch_size must be a positive integer"),
     ],

@@ -38,8 +38,15 @@ def test_one_newton_step_lands_on_the_least_squares_solution_like_preconditioned
     w1 = hg.newton_step(w0, X, Y)
     assert rel_err(w1, w_star) < 1e-12
     eta = jnp.linalg.inv(hg.linear_hessian(X))
-    w_pgd, _ = hg.run(jax.value_and_grad(hg.linear_objective), w0, X, Y, rule=hg.preconditioned_gd(eta),
-                      sampler=hg.full_batch(), steps=1)
+    w_pgd, _ = hg.run(
+        jax.value_and_grad(hg.linear_objective),
+        w0,
+        X,
+        Y,
+        rule=hg.preconditioned_gd(eta),
+        sampler=hg.full_batch(),
+        steps=1,
+    )
     assert rel_err(w_pgd, w1) < 1e-12
     assert float(jnp.linalg.norm(hg.linear_hand_grad(w1, X, Y))) < 1e-12  # ∇L(w1) = 0
 
@@ -68,7 +75,9 @@ def test_finite_differences_of_the_gradient_witness_the_hvp(problem):
     fd = hg.hvp_fd(hg.mlp1_hand_grads, params, v, X, Y, eps=1e-5, **KW)
     for k in params:
         assert rel_err(Hv[k], fd[k]) < 1e-7, k
-    wrong = hg.hvp_fd(hg.mlp1_hand_grads, params, jax.tree_util.tree_map(lambda a: 2 * a, v), X, Y, **KW)
+    wrong = hg.hvp_fd(
+        hg.mlp1_hand_grads, params, jax.tree_util.tree_map(lambda a: 2 * a, v), X, Y, **KW
+    )
     assert rel_err(Hv["W1"], wrong["W1"]) > 0.3  # the witness can tell
 
 
@@ -87,7 +96,13 @@ def test_each_derivative_multiplies_the_graph(problem):
 def test_a_direction_not_shaped_like_params_is_named(problem):
     params, X, Y, _ = problem
     with pytest.raises(ValueError, match="v must be shaped like params"):
-        hg.hvp(jax.grad(hg.mlp1_objective), params, {"W1": jnp.ones((5, 4)), "W2": jnp.ones((3, 4)),
-                                                      "b1": jnp.ones(4)}, X, Y, **KW)
+        hg.hvp(
+            jax.grad(hg.mlp1_objective),
+            params,
+            {"W1": jnp.ones((5, 4)), "W2": jnp.ones((3, 4)), "b1": jnp.ones(4)},
+            X,
+            Y,
+            **KW,
+        )
     with pytest.raises(ValueError, match="eps must be > 0"):
         hg.hvp_fd(jax.grad(hg.mlp1_objective), params, params, X, Y, eps=0.0, **KW)

@@ -21,14 +21,18 @@ def test_pytrees_leaf_by_leaf():
 
 
 def test_a_vector_valued_function_has_a_jacobian_not_a_gradient():
-    with pytest.raises(ValueError, match="must return a scalar to have a gradient, got shape \\(3,\\)"):
+    with pytest.raises(
+        ValueError, match="must return a scalar to have a gradient, got shape \\(3,\\)"
+    ):
         hg.gradient_shape(lambda X: X @ jnp.ones(2), jnp.ones((3, 2)))
 
 
 def test_a_transposed_leaf_is_named_with_the_rule_and_the_hint():
     params = {"W1": jnp.ones((3, 4)), "W2": jnp.ones((2, 3))}
     with pytest.raises(ValueError) as e:
-        hg.check_gradient_shapes(params, {"W1": jnp.ones((4, 3)), "W2": jnp.ones((2, 3))}, name="my_grads")
+        hg.check_gradient_shapes(
+            params, {"W1": jnp.ones((4, 3)), "W2": jnp.ones((2, 3))}, name="my_grads"
+        )
     message = str(e.value)
     assert "my_grads leaf W1 has shape (4, 3), expected (3, 4)" in message
     assert "has that array's shape" in message and "it is the transpose" in message
@@ -37,11 +41,13 @@ def test_a_transposed_leaf_is_named_with_the_rule_and_the_hint():
 def test_a_wrong_shape_that_is_not_a_transpose_gets_no_transpose_hint():
     with pytest.raises(ValueError) as e:
         hg.check_gradient_shapes([jnp.ones((3, 4))], [jnp.ones(12)])
-    assert "leaf 0 has shape (12,), expected (3, 4)" in str(e.value) and "transpose" not in str(e.value)
+    assert "leaf 0 has shape (12,), expected (3, 4)" in str(e.value) and "transpose" not in str(
+        e.value
+    )
 
 
 def test_a_missing_leaf_is_a_structure_error():
-    with pytest.raises(ValueError, match="returned a pytree .* expected one like params"):
+    with pytest.raises(ValueError, match=r"returned a pytree .* expected one like params"):
         hg.check_gradient_shapes({"W1": jnp.ones(2), "W2": jnp.ones(2)}, {"W1": jnp.ones(2)})
 
 
@@ -58,5 +64,7 @@ def test_the_gradient_harness_explains_a_transposed_hand_gradient():
         g = hg.mlp1_hand_grads(p, X, Y, **kw)
         return {**g, "W1": g["W1"].T}
 
-    with pytest.raises(ValueError, match="hand_grad leaf W1 has shape \\(4, 3\\), expected \\(3, 4\\).*transpose"):
+    with pytest.raises(
+        ValueError, match=r"hand_grad leaf W1 has shape \(4, 3\), expected \(3, 4\).*transpose"
+    ):
         hg.check_gradients(hg.mlp1_objective, transposed, params, (X, Y), {"lam": 0.1})

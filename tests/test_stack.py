@@ -40,11 +40,11 @@ def test_every_state_and_weight_gradient_equals_jax_grad(depth, loss):
     cost = hg.cost_module(loss)
     X = randn(10, (5, 4))
     Y = jnp.array([0, 2, 1, 1, 0]) if loss == "softmax_cross_entropy" else randn(11, (5, 3))
-    c, dz, dw = hg.stack_cost_grads(modules, cost, params, X, Y)
+    _c, dz, dw = hg.stack_cost_grads(modules, cost, params, X, Y)
     states = hg.stack_forward(modules, params, X)
     assert len(dz) == len(states) and len(dw) == len(modules)
     for k, z in enumerate(states):  # ∂c/∂z_k: the rest of the stack, differentiated at z_k
-        auto = jax.grad(lambda z_: cost.forward(run_from(modules, params, k, z_), Y))(z)
+        auto = jax.grad(lambda z_, k=k: cost.forward(run_from(modules, params, k, z_), Y))(z)
         assert rel_err(dz[k], auto) <= 1e-12, k
     auto_w = jax.grad(lambda p: cost.forward(run_from(modules, p, 0, X), Y))(params)
     for k in range(len(modules)):
@@ -63,7 +63,9 @@ def test_explicit_jacobian_chain_equals_vjp_chain(depth):
     for a, b in zip(dz_rows, dz):
         assert a.shape == (1, b.size) and rel_err(a[0], b) <= 1e-12
     for w, row, grad in zip(params, dw_rows, dw):
-        for a, b in zip(jax.tree_util.tree_leaves(hg.unravel_like(w, row)), jax.tree_util.tree_leaves(grad)):
+        for a, b in zip(
+            jax.tree_util.tree_leaves(hg.unravel_like(w, row)), jax.tree_util.tree_leaves(grad)
+        ):
             assert rel_err(a, b) <= 1e-12
 
 
@@ -99,7 +101,9 @@ def test_fan_out_gradients_add_up():
     auto_p, auto_x = jax.grad(J, argnums=(0, 1))(params, x)
     assert rel_err(dv["x"], auto_x) <= 1e-12
     for name in params:
-        for a, b in zip(jax.tree_util.tree_leaves(dp[name]), jax.tree_util.tree_leaves(auto_p[name])):
+        for a, b in zip(
+            jax.tree_util.tree_leaves(dp[name]), jax.tree_util.tree_leaves(auto_p[name])
+        ):
             assert rel_err(a, b) <= 1e-12, name
     # z1 fans out: its gradient is the sum over its two consumers, and neither alone.
     via_sum = dv["r"]
@@ -110,18 +114,27 @@ def test_fan_out_gradients_add_up():
 
 def test_shared_weights_accumulate_too():
     layer = hg.linear_module()
-    nodes = [hg.Node("a", layer, ("x",), "W"), hg.Node("b", hg.activation_module("tanh"), ("a",)), hg.Node("c", layer, ("b",), "W")]
+    nodes = [
+        hg.Node("a", layer, ("x",), "W"),
+        hg.Node("b", hg.activation_module("tanh"), ("a",)),
+        hg.Node("c", layer, ("b",), "W"),
+    ]
     params = {"W": {"W": jax.random.normal(jax.random.key(1), (3, 3)), "b": jnp.ones(3)}}
     x = jax.random.normal(jax.random.key(2), (3,))
     values = hg.graph_forward(nodes, params, {"x": x})
     _, dp = hg.graph_backward(nodes, params, values, {"c": jnp.ones(3)})
     auto = jax.grad(lambda p: jnp.sum(hg.graph_forward(nodes, p, {"x": x})["c"]))(params)
-    assert rel_err(dp["W"]["W"], auto["W"]["W"]) <= 1e-12 and rel_err(dp["W"]["b"], auto["W"]["b"]) <= 1e-12
+    assert (
+        rel_err(dp["W"]["W"], auto["W"]["W"]) <= 1e-12
+        and rel_err(dp["W"]["b"], auto["W"]["b"]) <= 1e-12
+    )
 
 
 def test_bad_graphs_and_stacks_are_named():
     with pytest.raises(ValueError, match=r"node 'b' reads \['a'\] before they are defined"):
-        hg.graph_forward([hg.Node("b", hg.activation_module("tanh"), ("a",))], {}, {"x": jnp.ones(2)})
+        hg.graph_forward(
+            [hg.Node("b", hg.activation_module("tanh"), ("a",))], {}, {"x": jnp.ones(2)}
+        )
     with pytest.raises(ValueError, match=r"uses params\['W'\], which is missing"):
         hg.graph_forward([hg.Node("a", hg.linear_module(), ("x",), "W")], {}, {"x": jnp.ones(2)})
     with pytest.raises(ValueError, match="the stack has 2 modules but 1 parameter entries"):

@@ -15,11 +15,26 @@ from handgrad.cli import main
 
 ROOT = os.path.dirname(os.path.dirname(__file__))
 DEFAULT = os.path.join(ROOT, "configs", "digits_mlp1.toml")
-FAST = ["--set", "optim.steps=300", "--set", "train.chunk=100", "--set", "checkpoint.every=100", "--set", "train.verify_every=100"]
+FAST = [
+    "--set",
+    "optim.steps=300",
+    "--set",
+    "train.chunk=100",
+    "--set",
+    "checkpoint.every=100",
+    "--set",
+    "train.verify_every=100",
+]
 
 
 def handgrad(*args, **kwargs):
-    return subprocess.run([sys.executable, "-m", "handgrad", *args], capture_output=True, text=True, timeout=300, **kwargs)
+    return subprocess.run(
+        [sys.executable, "-m", "handgrad", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        **kwargs,
+    )
 
 
 def read(path, mode="r"):
@@ -47,15 +62,34 @@ def test_a_short_run_writes_everything_a_user_expects(tmp_path):
     assert set(params(run)) == {"W1", "W2"} and params(run)["W1"].shape == (256, 64)
     rows = lines(os.path.join(run, "metrics.jsonl"))
     assert [r["step"] for r in rows] == [0, 100, 200, 300]
-    assert {"train_loss", "train_accuracy", "test_accuracy", "grad_norm", "lr", "wall_time"} <= set(rows[-1])
+    assert {"train_loss", "train_accuracy", "test_accuracy", "grad_norm", "lr", "wall_time"} <= set(
+        rows[-1]
+    )
     assert read(os.path.join(run, "metrics.png"), "rb")[:8] == b"\x89PNG\r\n\x1a\n"
     assert "steps = 300" in read(os.path.join(run, "config.toml"))  # the resolved config
     evaluated = handgrad("eval", run)
-    assert evaluated.returncode == 0 and f"test_accuracy {summary['test_accuracy']:.4g}" in evaluated.stdout
+    assert (
+        evaluated.returncode == 0
+        and f"test_accuracy {summary['test_accuracy']:.4g}" in evaluated.stdout
+    )
 
 
-INTERRUPTIBLE = [DEFAULT, "--set", "optim.batch_size=0", "--set", "optim.lr=0.5", "--set", "optim.steps=3000",
-                 "--set", "train.chunk=100", "--set", "checkpoint.every=100", "--set", "train.verify_every=0", "--no-progress"]
+INTERRUPTIBLE = [
+    DEFAULT,
+    "--set",
+    "optim.batch_size=0",
+    "--set",
+    "optim.lr=0.5",
+    "--set",
+    "optim.steps=3000",
+    "--set",
+    "train.chunk=100",
+    "--set",
+    "checkpoint.every=100",
+    "--set",
+    "train.verify_every=0",
+    "--no-progress",
+]
 
 
 @pytest.fixture(scope="module")
@@ -69,15 +103,21 @@ def uninterrupted(tmp_path_factory):
 
 def _interrupted_then_resumed(tmp_path, sig, expected):
     cut = str(tmp_path / "cut")
-    proc = subprocess.Popen([sys.executable, "-m", "handgrad", "train", *INTERRUPTIBLE, "--out", cut],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "handgrad", "train", *INTERRUPTIBLE, "--out", cut],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.time() + 120
     while not os.path.exists(os.path.join(cut, "checkpoints", "ckpt-00000200.npz")):
         assert proc.poll() is None and time.time() < deadline, proc.communicate()
         time.sleep(0.01)
     proc.send_signal(sig)
-    out, err = proc.communicate(timeout=60)
-    assert not os.path.exists(os.path.join(cut, "summary.json")), "the run finished before it was interrupted"
+    out, _err = proc.communicate(timeout=60)
+    assert not os.path.exists(os.path.join(cut, "summary.json")), (
+        "the run finished before it was interrupted"
+    )
     resumed = handgrad("train", "--resume", cut, "--no-progress")
     assert resumed.returncode == 0, resumed.stderr
     got = params(cut)
@@ -123,15 +163,27 @@ def _bad(capsys, *argv):
 
 def test_bad_input_is_one_clear_line_and_status_2(tmp_path, capsys):
     out = ["--out", str(tmp_path / "r")]
-    assert "did you mean 'optim.lr'" in _bad(capsys, "train", DEFAULT, "--set", "optim.lrr=0.1", *out)
-    assert "optim.lr must be a number, got 'fast'" in _bad(capsys, "train", DEFAULT, "--set", "optim.lr=fast", *out)
-    assert "data.name = 'cifar' is not one of ['digits'" in _bad(capsys, "train", DEFAULT, "--set", "data.name=cifar", *out)
-    assert "model.activation = 'gelu' is not one of" in _bad(capsys, "train", DEFAULT, "--set", "model.activation=gelu", *out)
+    assert "did you mean 'optim.lr'" in _bad(
+        capsys, "train", DEFAULT, "--set", "optim.lrr=0.1", *out
+    )
+    assert "optim.lr must be a number, got 'fast'" in _bad(
+        capsys, "train", DEFAULT, "--set", "optim.lr=fast", *out
+    )
+    assert "data.name = 'cifar' is not one of ['digits'" in _bad(
+        capsys, "train", DEFAULT, "--set", "data.name=cifar", *out
+    )
+    assert "model.activation = 'gelu' is not one of" in _bad(
+        capsys, "train", DEFAULT, "--set", "model.activation=gelu", *out
+    )
     assert "train-images-idx3-ubyte[.gz]: no such file" in _bad(
-        capsys, "train", DEFAULT, "--set", "data.name=mnist", "--set", f"data.path={tmp_path}", *out)
-    assert "use model.loss = 'squared_error'" in _bad(capsys, "train", DEFAULT, "--set", "data.name=linear_regression", *out)
+        capsys, "train", DEFAULT, "--set", "data.name=mnist", "--set", f"data.path={tmp_path}", *out
+    )
+    assert "use model.loss = 'squared_error'" in _bad(
+        capsys, "train", DEFAULT, "--set", "data.name=linear_regression", *out
+    )
     assert "model.name = 'linear' is the lecture's least-squares model" in _bad(
-        capsys, "train", DEFAULT, "--set", "model.name=linear", *out)
+        capsys, "train", DEFAULT, "--set", "model.name=linear", *out
+    )
     assert "no such config file" in _bad(capsys, "train", str(tmp_path / "none.toml"))
     assert "not a run folder" in _bad(capsys, "train", "--resume", str(tmp_path))
     assert "give a CONFIG file" in _bad(capsys, "train")
@@ -139,10 +191,27 @@ def test_bad_input_is_one_clear_line_and_status_2(tmp_path, capsys):
 
 def test_divergence_stops_naming_the_step_and_keeps_the_last_good_checkpoint(tmp_path, capsys):
     run = str(tmp_path / "run")
-    settings = ["--set", "optim.batch_size=0", "--set", "optim.steps=20", "--set", "train.chunk=10",
-                "--set", "checkpoint.every=10", "--set", "train.verify_every=0", "--out", run, "--no-progress"]
+    settings = [
+        "--set",
+        "optim.batch_size=0",
+        "--set",
+        "optim.steps=20",
+        "--set",
+        "train.chunk=10",
+        "--set",
+        "checkpoint.every=10",
+        "--set",
+        "train.verify_every=0",
+        "--out",
+        run,
+        "--no-progress",
+    ]
     err = _bad(capsys, "train", DEFAULT, "--set", "optim.lr=1e4", *settings)
-    assert "training diverged: the loss became" in err and "at step" in err and "Try a smaller optim.lr" in err
+    assert (
+        "training diverged: the loss became" in err
+        and "at step" in err
+        and "Try a smaller optim.lr" in err
+    )
     assert not os.path.exists(os.path.join(run, "summary.json"))
     # A healthy run, then the same run resumed with a learning rate that blows up:
     run = str(tmp_path / "run2")
@@ -188,8 +257,14 @@ def test_config_show_prints_the_resolved_config(capsys):
 @pytest.mark.parametrize(
     "args, message",
     [
-        (["--set", "optim.stepz=10"], "unknown config key 'optim.stepz'; did you mean 'optim.steps'?"),
-        (["--set", "optim.name=lbfgs"], "optim.name = 'lbfgs' is not one of ['sgd', 'momentum', 'adam', 'newton']"),
+        (
+            ["--set", "optim.stepz=10"],
+            "unknown config key 'optim.stepz'; did you mean 'optim.steps'?",
+        ),
+        (
+            ["--set", "optim.name=lbfgs"],
+            "optim.name = 'lbfgs' is not one of ['sgd', 'momentum', 'adam', 'newton']",
+        ),
     ],
 )
 def test_the_installed_command_reports_bad_input_with_status_2(tmp_path, args, message):
@@ -207,5 +282,8 @@ def test_a_hand_gradient_that_disagrees_with_autodiff_stops_the_run():
     agree = lambda p: (p, p)
     _check_hand_gradients(agree, params, 100, 1e-10)
     off = lambda p: ({**p, "W2": 1.001 * p["W2"]}, p)
-    with pytest.raises(TrainingError, match=r"at step 100 the hand gradient of leaf W2 disagrees with autodiff: relative error 9.99\d*e-04 > 1e-10"):
+    with pytest.raises(
+        TrainingError,
+        match=r"at step 100 the hand gradient of leaf W2 disagrees with autodiff: relative error 9.99\d*e-04 > 1e-10",
+    ):
         _check_hand_gradients(off, params, 100, 1e-10)

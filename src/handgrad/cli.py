@@ -38,9 +38,9 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _bad_input_types() -> tuple[type, ...]:
-    from handgrad.training.config import ConfigError
     from handgrad.data import DataError
     from handgrad.training.checkpoint import CheckpointError
+    from handgrad.training.config import ConfigError
     from handgrad.training.runner import TrainingError
 
     return (ConfigError, DataError, CheckpointError, TrainingError, FileNotFoundError, ValueError)
@@ -59,7 +59,9 @@ def _train(args: argparse.Namespace) -> int:
     try:
         if args.resume:
             if args.config or args.set or args.out:
-                raise ValueError("--resume RUN_DIR takes its config from the run: give no CONFIG, --set or --out")
+                raise ValueError(
+                    "--resume RUN_DIR takes its config from the run: give no CONFIG, --set or --out"
+                )
             run_dir = args.resume
             if not os.path.isfile(os.path.join(run_dir, "config.toml")):
                 raise FileNotFoundError(f"{run_dir}: not a run folder (it has no config.toml)")
@@ -71,7 +73,9 @@ def _train(args: argparse.Namespace) -> int:
             stem = os.path.splitext(os.path.basename(args.config))[0]
             run_dir = args.out or os.path.join("runs", f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}")
             if os.path.exists(os.path.join(run_dir, "config.toml")):
-                raise ValueError(f"{run_dir} already holds a run: resume it with --resume {run_dir}, or choose another --out")
+                raise ValueError(
+                    f"{run_dir} already holds a run: resume it with --resume {run_dir}, or choose another --out"
+                )
         from handgrad.training.runner import train
 
         print(f"run folder: {run_dir}", flush=True)
@@ -80,7 +84,12 @@ def _train(args: argparse.Namespace) -> int:
         return 130
     except _bad_input_types() as err:
         return _fail("train", err)
-    print("final: " + "  ".join(f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in summary.items()))
+    print(
+        "final: "
+        + "  ".join(
+            f"{k} {v:.4g}" if isinstance(v, float) else f"{k} {v}" for k, v in summary.items()
+        )
+    )
     return 0
 
 
@@ -114,7 +123,9 @@ def _memory(args: argparse.Namespace) -> int:
             raise ValueError(f"--remat-every must be >= 0 (0: no remat), got {args.remat_every}")
         if any(b < 1 for b in args.batch_size):
             raise ValueError(f"--batch-size must be positive, got {args.batch_size}")
-        reports = memory_report(load_config(args.config, args.set), args.batch_size, remat_every=args.remat_every)
+        reports = memory_report(
+            load_config(args.config, args.set), args.batch_size, remat_every=args.remat_every
+        )
     except _bad_input_types() as err:
         return _fail("memory", err)
     print(format_memory(reports))
@@ -126,7 +137,12 @@ def _graph(args: argparse.Namespace) -> int:
     from handgrad.training.inspection import objective_graph
 
     try:
-        objective_graph(load_config(args.config, args.set), args.out, backward=args.backward, samples=args.samples)
+        objective_graph(
+            load_config(args.config, args.set),
+            args.out,
+            backward=args.backward,
+            samples=args.samples,
+        )
     except _bad_input_types() as err:
         return _fail("graph", err)
     print(f"wrote {args.out}")
@@ -143,14 +159,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     verify.add_argument("--seed", type=int, default=0, help="seed of the random check points")
     for label in ("model", "activation", "loss", "dtype"):
-        verify.add_argument(f"--{label}", help=f"check only the cases with this {label} (a,b: either)")
+        verify.add_argument(
+            f"--{label}", help=f"check only the cases with this {label} (a,b: either)"
+        )
     verify.set_defaults(run=_verify)
 
     train = sub.add_parser("train", help="train as a TOML config says (see configs/)")
     train.add_argument("config", nargs="?", help="a TOML config, e.g. configs/digits_mlp1.toml")
-    train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a field, e.g. optim.lr=0.05")
+    train.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a field, e.g. optim.lr=0.05",
+    )
     train.add_argument("--out", help="the run folder (default runs/CONFIG-TIME)")
-    train.add_argument("--resume", metavar="RUN_DIR", help="continue a run from its last checkpoint")
+    train.add_argument(
+        "--resume", metavar="RUN_DIR", help="continue a run from its last checkpoint"
+    )
     train.add_argument("--no-progress", action="store_true", help="no progress bar")
     train.set_defaults(run=_train)
 
@@ -158,18 +184,37 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("run_dir")
     evaluate.set_defaults(run=_eval)
 
-    memory = sub.add_parser("memory", help="memory of a training step vs prediction: counted, and measured in JAX and XLA")
+    memory = sub.add_parser(
+        "memory",
+        help="memory of a training step vs prediction: counted, and measured in JAX and XLA",
+    )
     memory.add_argument("config")
     memory.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    memory.add_argument("--batch-size", type=int, action="append", default=[], help="repeat for several (default: the config's)")
-    memory.add_argument("--remat-every", type=int, default=0, metavar="K", help="jax.checkpoint every K hidden layers (0: none)")
+    memory.add_argument(
+        "--batch-size",
+        type=int,
+        action="append",
+        default=[],
+        help="repeat for several (default: the config's)",
+    )
+    memory.add_argument(
+        "--remat-every",
+        type=int,
+        default=0,
+        metavar="K",
+        help="jax.checkpoint every K hidden layers (0: none)",
+    )
     memory.set_defaults(run=_memory)
 
-    graph = sub.add_parser("graph", help="draw the computational graph of a config's objective J (from its jaxpr)")
+    graph = sub.add_parser(
+        "graph", help="draw the computational graph of a config's objective J (from its jaxpr)"
+    )
     graph.add_argument("config")
     graph.add_argument("--out", required=True, help="the image file, .png or .svg")
     graph.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    graph.add_argument("--backward", action="store_true", help="draw the backward graph (jax.grad) beside it")
+    graph.add_argument(
+        "--backward", action="store_true", help="draw the backward graph (jax.grad) beside it"
+    )
     graph.add_argument("--samples", type=int, default=1, help="samples in the batch J is traced on")
     graph.set_defaults(run=_graph)
 

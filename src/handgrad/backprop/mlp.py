@@ -17,10 +17,10 @@ from jax.typing import ArrayLike
 
 from handgrad._validate import check_lam
 from handgrad.backprop.cost_module import cost_module
-from handgrad.models.losses import l2_penalty
-from handgrad.models.mlp import Layer, as_mlp_inputs
 from handgrad.backprop.modules import NO_PARAMS, Module, activation_module, linear_module
 from handgrad.backprop.stack import stack_backward, stack_forward
+from handgrad.models.losses import l2_penalty
+from handgrad.models.mlp import Layer, as_mlp_inputs
 
 
 def mlp_modules(params: Sequence[Layer], activation: str = "relu") -> list[Module]:

@@ -102,7 +102,7 @@ class GradCheckReport(NamedTuple):
         rows = [f"{'leaf':<12}{'shape':<12}{'grad':>10}{'vjp':>10}{'jvp':>10}{'fd':>10}"]
         for r in self.leaves:
             rows.append(
-                f"{r.path:<12}{str(r.shape):<12}"
+                f"{r.path:<12}{r.shape!s:<12}"
                 + "".join(f"{e:>10.1e}" for e in (r.grad, r.vjp, r.jvp, r.fd))
             )
         return "\n".join(rows)
@@ -258,9 +258,14 @@ def _check(
             )
         reports.append(
             LeafReport(
-                name, tuple(leaf.shape), _rel(g, flat_auto[i]), _rel(g, flat_vjp[i]),
-                jvp_err, fd_err, crossings,
-            )  # fmt: skip
+                name,
+                tuple(leaf.shape),
+                _rel(g, flat_auto[i]),
+                _rel(g, flat_vjp[i]),
+                jvp_err,
+                fd_err,
+                crossings,
+            )
         )
     return reports
 

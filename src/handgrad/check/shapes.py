@@ -67,8 +67,12 @@ def check_gradient_shapes(params: Any, grads: Any, *, name: str = "gradient") ->
     """
     p_def, g_def = jax.tree_util.tree_structure(params), jax.tree_util.tree_structure(grads)
     if p_def != g_def:
-        raise ValueError(f"{name} returned a pytree {g_def}, expected one like params {p_def}: {SHAPE_RULE}")
-    for (path, p), g in zip(jax.tree_util.tree_flatten_with_path(params)[0], jax.tree_util.tree_leaves(grads)):
+        raise ValueError(
+            f"{name} returned a pytree {g_def}, expected one like params {p_def}: {SHAPE_RULE}"
+        )
+    for (path, p), g in zip(
+        jax.tree_util.tree_flatten_with_path(params)[0], jax.tree_util.tree_leaves(grads)
+    ):
         p_shape, g_shape = tuple(jax.numpy.shape(p)), tuple(jax.numpy.shape(g))
         if g_shape != p_shape:
             hint = ""

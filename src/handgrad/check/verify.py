@@ -16,17 +16,17 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from handgrad.models.activations import ACTIVATIONS, KINKED_ACTIVATIONS
-from handgrad.models.costs import COSTS, softmax_cross_entropy
-from handgrad.check.gradcheck import GradCheckReport, KinkWarning, check_gradients
-from handgrad.backprop.linear import linear_hand_grad
-from handgrad.models.linear import linear_objective
-from handgrad.models.mlp import mlp_objective
-from handgrad.models.mlp1 import mlp1_objective
 from handgrad.backprop.d2l import mlp1_forward_batch, mlp1_hand_grads
+from handgrad.backprop.linear import linear_hand_grad
 from handgrad.backprop.mlp import mlp_forward_batch, mlp_hand_grads
 from handgrad.backprop.modules import Module, activation_module, flatten_module, linear_module
 from handgrad.backprop.mynet import mynet_hand_grads
+from handgrad.check.gradcheck import GradCheckReport, KinkWarning, check_gradients
+from handgrad.models.activations import ACTIVATIONS, KINKED_ACTIVATIONS
+from handgrad.models.costs import COSTS, softmax_cross_entropy
+from handgrad.models.linear import linear_objective
+from handgrad.models.mlp import mlp_objective
+from handgrad.models.mlp1 import mlp1_objective
 from handgrad.models.mynet import IMAGE_SHAPE, MYNET_WIDTHS, mynet
 
 DTYPES = ("float32", "float64")
@@ -45,13 +45,14 @@ def _normal(rng: np.random.Generator, shape, scale: float = 1.0) -> jax.Array:
 def _layers(rng: np.random.Generator, widths, bias: bool) -> list[dict]:
     """Layers {"W": (n_out, n_in), "b": (n_out,)} drawn like nn.Linear: U(±1/√n_in)."""
     layers = []
-    for n_in, n_out in zip(widths, widths[1:]):
+    for n_in, n_out in itertools.pairwise(widths):
         bound = 1 / n_in**0.5
         layer = {"W": jnp.asarray(rng.uniform(-bound, bound, (n_out, n_in)), jnp.float64)}
         if bias:
             layer["b"] = jnp.asarray(rng.uniform(-bound, bound, (n_out,)), jnp.float64)
         layers.append(layer)
     return layers
+
 
 # The hand gradients are checked as training runs them: compiled.
 _mlp1_hand_grads = jax.jit(mlp1_hand_grads, static_argnames=("activation", "loss"))
@@ -203,7 +204,13 @@ def mynet_cases(seed: int) -> Iterator[Case]:
 def cases(seed: int = 0) -> list[Case]:
     """Every case of the grid."""
     with jax.enable_x64(True):
-        return [*linear_cases(seed), *mlp1_cases(seed), *module_cases(seed), *mlp_cases(seed), *mynet_cases(seed)]
+        return [
+            *linear_cases(seed),
+            *mlp1_cases(seed),
+            *module_cases(seed),
+            *mlp_cases(seed),
+            *mynet_cases(seed),
+        ]
 
 
 def select(grid: list[Case], **labels: str | None) -> list[Case]:

@@ -1,14 +1,7 @@
 """Offline data: generated from a seed, shipped with scikit-learn, or read from local IDX files."""
 
-from handgrad.data.dataset import DATASETS
-from handgrad.data.dataset import Dataset
-from handgrad.data.dataset import load_dataset
-from handgrad.data.dataset import split
-from handgrad.data.dataset import standardize
-from handgrad.data.idx import DataError
-from handgrad.data.idx import load_idx_pair
-from handgrad.data.idx import read_idx
-from handgrad.data.idx import write_idx
+from handgrad.data.dataset import DATASETS, Dataset, load_dataset, split, standardize
+from handgrad.data.idx import DataError, load_idx_pair, read_idx, write_idx
 
 __all__ = (
     "DATASETS",

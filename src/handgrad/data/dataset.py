@@ -48,7 +48,7 @@ def split(X: np.ndarray, Y: np.ndarray, test_fraction: float, seed: int):
     if not 0 < test_fraction < 1:
         raise ValueError(f"test_fraction must lie strictly between 0 and 1, got {test_fraction!r}")
     P = X.shape[0]
-    n_test = int(round(P * test_fraction))
+    n_test = round(P * test_fraction)
     if n_test < 1 or n_test >= P:
         raise ValueError(f"test_fraction {test_fraction} of {P} samples leaves an empty split")
     order = np.random.default_rng(seed).permutation(P)
@@ -97,13 +97,17 @@ def load_dataset(
         raise ValueError(f"unknown dataset {name!r}; expected one of {list(DATASETS)}")
     if name in FROM_FILES:
         if not path:
-            raise DataError(f"dataset {name!r} is read from local IDX files: set data.path to their folder")
+            raise DataError(
+                f"dataset {name!r} is read from local IDX files: set data.path to their folder"
+            )
         if options:
             raise ValueError(f"dataset {name!r} takes no options, got {sorted(options)}")
         X_train, Y_train = load_idx_pair(*(_find(path, f) for f in IDX_FILES["train"]))
         X_test, Y_test = load_idx_pair(*(_find(path, f) for f in IDX_FILES["test"]))
         if X_train.shape[1] != X_test.shape[1]:
-            raise DataError(f"{path}: training images have {X_train.shape[1]} pixels, test images {X_test.shape[1]}")
+            raise DataError(
+                f"{path}: training images have {X_train.shape[1]} pixels, test images {X_test.shape[1]}"
+            )
     else:
         try:
             X, Y = GENERATED[name](seed, **options)
@@ -115,5 +119,8 @@ def load_dataset(
     if standardise:
         X_train, X_test, mean, std = standardize(X_train, X_test)
     else:
-        mean, std = np.zeros(X_train.shape[1], X_train.dtype), np.ones(X_train.shape[1], X_train.dtype)
+        mean, std = (
+            np.zeros(X_train.shape[1], X_train.dtype),
+            np.ones(X_train.shape[1], X_train.dtype),
+        )
     return Dataset(name, X_train, Y_train, X_test, Y_test, num_classes, mean, std)

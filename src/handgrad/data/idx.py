@@ -80,7 +80,9 @@ def write_idx(path: str, array: np.ndarray) -> None:
     """Writes ``array`` as an IDX file (gzip-compressed when ``path`` ends in ``.gz``)."""
     array = np.asarray(array)
     if array.dtype not in CODES:
-        raise ValueError(f"IDX cannot store dtype {array.dtype}; use one of {sorted(map(str, CODES))}")
+        raise ValueError(
+            f"IDX cannot store dtype {array.dtype}; use one of {sorted(map(str, CODES))}"
+        )
     header = struct.pack(">HBB", 0, CODES[array.dtype], array.ndim)
     header += struct.pack(f">{array.ndim}I", *array.shape)
     data = header + array.astype(array.dtype.newbyteorder(">")).tobytes()
@@ -100,7 +102,9 @@ def load_idx_pair(images_path: str, labels_path: str) -> tuple[np.ndarray, np.nd
     """
     images, labels = read_idx(images_path), read_idx(labels_path)
     if images.ndim != 3:
-        raise DataError(f"{images_path}: images must be (N, rows, cols), got dimensions {images.shape}")
+        raise DataError(
+            f"{images_path}: images must be (N, rows, cols), got dimensions {images.shape}"
+        )
     if labels.ndim != 1:
         raise DataError(f"{labels_path}: labels must be (N,), got dimensions {labels.shape}")
     if images.shape[0] != labels.shape[0]:

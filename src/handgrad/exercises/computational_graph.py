@@ -68,8 +68,11 @@ class ComputationGraph(NamedTuple):
 def _input_labels(f: Callable, args: tuple) -> list[list[str]]:
     """A name per array of each argument: "W1" for ``params["W1"]``, "xs[0]" for ``xs[0]``."""
     try:
-        names = [p.name for p in inspect.signature(f).parameters.values()
-                 if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+        names = [
+            p.name
+            for p in inspect.signature(f).parameters.values()
+            if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+        ]
     except (TypeError, ValueError):  # no signature to read, e.g. a builtin
         names = []
     labels = []
@@ -101,7 +104,7 @@ def _operator_name(eqn) -> str:
 
 
 def _constant(value: Any) -> str:
-    """"0.05" when every entry is that number; "c" if they differ or are not worked out."""
+    """ "0.05" when every entry is that number; "c" if they differ or are not worked out."""
     try:
         a = np.asarray(value)
     except TypeError:  # a PRNG key
@@ -117,8 +120,10 @@ def _graph(traced: Callable, args: tuple, labels: list, output_names) -> Computa
     closed = jax.make_jaxpr(traced)(*args)
     jaxpr, output_names = closed.jaxpr, list(output_names)
     if len(output_names) != len(jaxpr.outvars):
-        raise ValueError(f"output_names has {len(output_names)} names but the function returns "
-                         f"{len(jaxpr.outvars)} arrays; give one name per array")
+        raise ValueError(
+            f"output_names has {len(output_names)} names but the function returns "
+            f"{len(jaxpr.outvars)} arrays; give one name per array"
+        )
     consts = dict(zip(jaxpr.constvars, closed.consts))  # var -> value, None if not worked out
     read = {v for e in jaxpr.eqns for v in e.invars if not isinstance(v, Literal)}
     read |= {v for v in jaxpr.outvars if not isinstance(v, Literal)}

@@ -34,8 +34,8 @@ from jax.sharding import Mesh
 from jax.typing import ArrayLike
 
 from handgrad.data.synthetic import spirals
-from handgrad.models.mlp1 import mlp1_init
 from handgrad.exercises.parallel import batch_sharding, data_parallel_step, make_mesh, shard_shapes
+from handgrad.models.mlp1 import mlp1_init
 
 
 def initialize(

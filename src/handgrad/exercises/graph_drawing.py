@@ -49,8 +49,9 @@ def _layout(graph: ComputationGraph):
         layers[x[n]].append(n)
     for column in sorted(layers):
         layer = [n for n in layers[column] if n not in outputs]
-        want = {n: np.mean([y[p] for p in preds[n]]) if preds[n] else i
-                for i, n in enumerate(layer)}
+        want = {
+            n: np.mean([y[p] for p in preds[n]]) if preds[n] else i for i, n in enumerate(layer)
+        }
         floor = -np.inf
         for n in sorted(layer, key=want.get):  # at the predecessors' mean height, if free
             y[n] = floor = max(want[n], floor + 1)
@@ -88,8 +89,11 @@ def _draw_on(ax, graph: ComputationGraph, pos, bends, title: str | None) -> None
     (w, h), boxes = _BOX, {v.id for v in graph.variables}
     for v in graph.variables:
         x, y = pos[v.id]
-        ax.add_patch(FancyBboxPatch((x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.02",
-                                    fc=_COLOURS[v.kind], lw=0.8))
+        ax.add_patch(
+            FancyBboxPatch(
+                (x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.02", fc=_COLOURS[v.kind], lw=0.8
+            )
+        )
         ax.text(x, y + 0.09, v.label, ha="center", va="center", fontsize=7)
         ax.text(x, y - 0.12, v.shape, ha="center", va="center", fontsize=5, color="0.35")
     for o in graph.operators:  # wrapped after "_" or " ", 12 characters a line
@@ -100,8 +104,16 @@ def _draw_on(ax, graph: ComputationGraph, pos, bends, title: str | None) -> None
         points = [pos[s], *bends[s, t], pos[t]]
         points[0] = _rim(pos[s], points[1], s in boxes)
         points[-1] = _rim(pos[t], points[-2], t in boxes)
-        ax.add_patch(FancyArrowPatch(path=Path(points), arrowstyle="-|>", mutation_scale=6,
-                                     lw=0.5, color="0.35", zorder=0))
+        ax.add_patch(
+            FancyArrowPatch(
+                path=Path(points),
+                arrowstyle="-|>",
+                mutation_scale=6,
+                lw=0.5,
+                color="0.35",
+                zorder=0,
+            )
+        )
     ax.set_axis_off()
     if title:
         ax.set_title(title)
@@ -134,8 +146,9 @@ def _save(make: Callable[[], Figure], path: str | os.PathLike | None) -> Figure:
     return fig
 
 
-def draw_graph(graph: ComputationGraph, path: str | os.PathLike | None = None, *,
-               title: str | None = None) -> Figure:
+def draw_graph(
+    graph: ComputationGraph, path: str | os.PathLike | None = None, *, title: str | None = None
+) -> Figure:
     """Boxes for variables (name, then type), circles for operators, arrows for edges.
 
     Drawn on a ``matplotlib.figure.Figure``, never through pyplot, so the caller's backend

@@ -29,6 +29,7 @@ True
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Sequence
 from functools import partial
 from typing import Any, NamedTuple
@@ -57,11 +58,13 @@ def mlp_memory(widths: Sequence[int], batch_size: int, *, bias: bool = True) -> 
     75008
     """
     widths, P = list(widths), batch_size
-    params = sum(n_out * n_in + (n_out if bias else 0) for n_in, n_out in zip(widths, widths[1:]))
+    params = sum(
+        n_out * n_in + (n_out if bias else 0) for n_in, n_out in itertools.pairwise(widths)
+    )
     hidden, last = widths[1:-1], widths[-1]
     per_layer = tuple(2 * P * n for n in hidden) + (P * last,)
     states = [widths[0]] + [n for n in hidden for _ in (0, 1)] + [last]  # X, S_1, Z_1, …, S_L
-    peak = max(P * (a + b) for a, b in zip(states, states[1:]))
+    peak = max(P * (a + b) for a, b in itertools.pairwise(states))
     return MemoryFootprint(params, per_layer, P * widths[0] + sum(per_layer), peak)
 
 
@@ -74,7 +77,9 @@ def residual_bytes(objective: Callable[..., jax.Array], params: Any, *args, **kw
     closed = jax.make_jaxpr(
         lambda p, *a: jax.tree_util.tree_leaves(jax.vjp(lambda q: objective(q, *a, **kwargs), p)[1])
     )(params, *args)
-    distinct = {id(v): v for v in closed.jaxpr.outvars if hasattr(v, "aval") and not hasattr(v, "val")}
+    distinct = {
+        id(v): v for v in closed.jaxpr.outvars if hasattr(v, "aval") and not hasattr(v, "val")
+    }
     return sum(v.aval.size * jnp.dtype(v.aval.dtype).itemsize for v in distinct.values())
 
 
@@ -136,7 +141,11 @@ def measure_mlp_memory(
     else:
         Y = jax.ShapeDtypeStruct((batch_size, widths[-1]), jnp.dtype(dtype))
     kw = dict(activation=activation, loss=loss)
-    objective = partial(remat_objective, every=remat_every, **kw) if remat_every else partial(mlp_objective, **kw)
+    objective = (
+        partial(remat_objective, every=remat_every, **kw)
+        if remat_every
+        else partial(mlp_objective, **kw)
+    )
     itemsize = jnp.dtype(dtype).itemsize
     counted = mlp_memory(widths, batch_size, bias=bias)
     predict = lambda p, X: mlp_forward_batch(p, X, activation=activation)[-1]

@@ -57,7 +57,9 @@ def remat_objective(
     ``every=0`` checkpoints nothing: the same batched forward without remat, the baseline.
     """
     if not isinstance(every, int) or isinstance(every, bool) or every < 0:
-        raise ValueError(f"every must be a non-negative integer (hidden layers per checkpoint), got {every!r}")
+        raise ValueError(
+            f"every must be a non-negative integer (hidden layers per checkpoint), got {every!r}"
+        )
     layers, X, Y, modules, entries = _stack_inputs(params, X, Y, activation, loss, lam)
     hidden = len(layers) - 1
     Z, group = X, every or max(hidden, 1)
@@ -91,7 +93,9 @@ def scan_objective(
     middle = entries[2:-1:2]  # the linear entries of layers 2 … L−1
     shapes = {jax.tree_util.tree_map(jnp.shape, w)["W"] for w in middle}
     if len(shapes) > 1 or any(a != b for a, b in shapes):
-        raise ValueError(f"scan_objective scans equal square hidden layers, got W shapes {sorted(shapes)}")
+        raise ValueError(
+            f"scan_objective scans equal square hidden layers, got W shapes {sorted(shapes)}"
+        )
     Z = _last_state(modules[:2], entries[:2], X)  # the first (linear, φ)
 
     def body(Z, w):  # every scanned layer is the first one's modules with its own weights

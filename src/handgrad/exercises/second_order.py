@@ -48,7 +48,9 @@ def _check_like(params: Any, v: Any) -> None:
     p_def, v_def = jax.tree_util.tree_structure(params), jax.tree_util.tree_structure(v)
     shapes = [jnp.shape(a) for a in jax.tree_util.tree_leaves(params)]
     if p_def != v_def or shapes != [jnp.shape(a) for a in jax.tree_util.tree_leaves(v)]:
-        raise ValueError(f"v must be shaped like params ({shapes}), got {[jnp.shape(a) for a in jax.tree_util.tree_leaves(v)]}")
+        raise ValueError(
+            f"v must be shaped like params ({shapes}), got {[jnp.shape(a) for a in jax.tree_util.tree_leaves(v)]}"
+        )
 
 
 def hvp(grad_fn: Callable[..., Any], params: Any, v: Any, *args, **kwargs) -> Any:
@@ -66,7 +68,9 @@ def hvp(grad_fn: Callable[..., Any], params: Any, v: Any, *args, **kwargs) -> An
     return jax.jvp(lambda p: grad_fn(p, *args, **kwargs), (params,), (v,))[1]
 
 
-def hvp_fd(grad_fn: Callable[..., Any], params: Any, v: Any, *args, eps: float = 1e-5, **kwargs) -> Any:
+def hvp_fd(
+    grad_fn: Callable[..., Any], params: Any, v: Any, *args, eps: float = 1e-5, **kwargs
+) -> Any:
     """(∇J(w + εv) − ∇J(w − εv)) / 2ε: central differences of the gradient, the witness."""
     _check_like(params, v)
     if not eps > 0:

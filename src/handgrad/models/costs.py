@@ -45,9 +45,10 @@ def squared_error_grad(y: ArrayLike, ybar: ArrayLike) -> jax.Array:
 def softmax_cross_entropy(y: ArrayLike, o: ArrayLike) -> jax.Array:
     """C(y, o) = logsumexp(o) − o_y for an integer label ``y`` and logits ``o``."""
     o = jnp.asarray(o)
-    return jax.nn.logsumexp(o, axis=-1) - jnp.take_along_axis(
-        o, jnp.asarray(y)[..., None], axis=-1
-    )[..., 0]
+    return (
+        jax.nn.logsumexp(o, axis=-1)
+        - jnp.take_along_axis(o, jnp.asarray(y)[..., None], axis=-1)[..., 0]
+    )
 
 
 def softmax_cross_entropy_grad(y: ArrayLike, o: ArrayLike) -> jax.Array:

@@ -40,7 +40,9 @@ def linear_init(key: jax.Array, d: int, q: int | None = None, dtype=jnp.float32)
     return jax.random.normal(key, shape, dtype) / jnp.sqrt(jnp.asarray(d, dtype))
 
 
-def as_linear_inputs(w: ArrayLike, X: ArrayLike, Y: ArrayLike) -> tuple[jax.Array, jax.Array, jax.Array]:
+def as_linear_inputs(
+    w: ArrayLike, X: ArrayLike, Y: ArrayLike
+) -> tuple[jax.Array, jax.Array, jax.Array]:
     """Arrays (w, X, Y), checked to fit: X (P, d), and Y (P,) for w (d,) or (P, q) for W (q, d).
 
     Raises:

@@ -14,6 +14,7 @@ it). Parameters are a list of layer dicts ``{"W": (n_out, n_in), "b": (n_out,)}`
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from functools import partial
 
@@ -62,7 +63,7 @@ def mlp_init(
     if init not in INITS:
         raise ValueError(f"unknown init {init!r}; expected one of {list(INITS)}")
     layers = []
-    for k, (n_in, n_out) in zip(jax.random.split(key, len(widths) - 1), zip(widths, widths[1:])):
+    for k, (n_in, n_out) in zip(jax.random.split(key, len(widths) - 1), itertools.pairwise(widths)):
         kW, kb = jax.random.split(k)
         if init == "torch":
             bound = 1 / n_in**0.5
@@ -70,7 +71,10 @@ def mlp_init(
             if bias:
                 layer["b"] = jax.random.uniform(kb, (n_out,), dtype, -bound, bound)
         else:
-            layer = {"W": jax.random.normal(kW, (n_out, n_in), dtype) / jnp.sqrt(jnp.asarray(n_in, dtype))}
+            layer = {
+                "W": jax.random.normal(kW, (n_out, n_in), dtype)
+                / jnp.sqrt(jnp.asarray(n_in, dtype))
+            }
             if bias:
                 layer["b"] = jnp.zeros((n_out,), dtype)
         layers.append(layer)
@@ -104,7 +108,9 @@ def check_mlp_params(params: Sequence[Layer]) -> list[Layer]:
             )  # fmt: skip
         if "b" in layer:
             check_ndim(f"params[{k}]['b']", layer["b"], 1, "(n_out,)")
-            check_dim(f"params[{k}]['b']", layer["b"].shape[0], W.shape[0], f"W of shape {tuple(W.shape)}")
+            check_dim(
+                f"params[{k}]['b']", layer["b"].shape[0], W.shape[0], f"W of shape {tuple(W.shape)}"
+            )
             check_same_dtype(f"params[{k}]['b']", layer["b"], f"params[{k}]['W']", W)
         layers.append(layer)
     return layers
@@ -117,7 +123,9 @@ def as_mlp_inputs(params, X, Y, activation: str, loss: str):
     layers = check_mlp_params(params)
     X, Y = jnp.asarray(X), jnp.asarray(Y)
     W0, WL = layers[0]["W"], layers[-1]["W"]
-    check_batch(X, Y, W0.shape[1], WL.shape[0], loss, W0.dtype, f"params[0]['W'] of shape {tuple(W0.shape)}")
+    check_batch(
+        X, Y, W0.shape[1], WL.shape[0], loss, W0.dtype, f"params[0]['W'] of shape {tuple(W0.shape)}"
+    )
     return layers, X, Y
 
 

@@ -21,7 +21,9 @@ from jax.typing import ArrayLike
 from handgrad._validate import check_ndim
 
 
-def loss_surface(objective: Callable[..., jax.Array], w1: ArrayLike, w2: ArrayLike, *args) -> jax.Array:
+def loss_surface(
+    objective: Callable[..., jax.Array], w1: ArrayLike, w2: ArrayLike, *args
+) -> jax.Array:
     """``objective(w, *args)`` at every w = (w1[j], w2[i]) of the grid.
 
     Args:

@@ -47,10 +47,14 @@ class Trajectory(NamedTuple):
     params: Any = None
 
 
-def init_run(params: Any, rule: optax.GradientTransformation, sampler: Sampler, key: jax.Array) -> RunState:
+def init_run(
+    params: Any, rule: optax.GradientTransformation, sampler: Sampler, key: jax.Array
+) -> RunState:
     """The state at step 0."""
     k_sampler, k_grad = jax.random.split(key)
-    return RunState(params, rule.init(params), sampler.init(k_sampler), k_grad, jnp.zeros((), jnp.int32))
+    return RunState(
+        params, rule.init(params), sampler.init(k_sampler), k_grad, jnp.zeros((), jnp.int32)
+    )
 
 
 def run_steps(
@@ -80,7 +84,11 @@ def run_steps(
         def on(idx):
             def value_and_grad():
                 Xb, Yb = (X, Y) if idx is None else (X[idx], Y[idx])
-                args = (params, Xb, Yb, jax.random.fold_in(state.key, step)) if takes_key else (params, Xb, Yb)
+                args = (
+                    (params, Xb, Yb, jax.random.fold_in(state.key, step))
+                    if takes_key
+                    else (params, Xb, Yb)
+                )
                 return value_and_grad_fn(*args)
 
             return value_and_grad
@@ -158,7 +166,15 @@ def _run_gd(value_and_grad_fn, params, X, Y, *, lr, steps):
 
 
 def run_sgd(
-    value_and_grad_fn: Callable, params: Any, X: jax.Array, Y: jax.Array, *, lr, steps: int, key: jax.Array, batch_size: int = 1
+    value_and_grad_fn: Callable,
+    params: Any,
+    X: jax.Array,
+    Y: jax.Array,
+    *,
+    lr,
+    steps: int,
+    key: jax.Array,
+    batch_size: int = 1,
 ):
     """SGD: with ``batch_size=1`` the lecture's rule — pick p in 0…P−1, step on
     ∂L(x[p], y[p], w)/∂w; with a larger batch, minibatches from a shuffle each epoch.
@@ -171,7 +187,9 @@ def run_sgd(
     _check_steps(steps)
     _check_lr(lr)
     minibatch(batch_size)  # validates batch_size
-    return _run_sgd(value_and_grad_fn, params, X, Y, lr=lr, steps=steps, key=key, batch_size=batch_size)
+    return _run_sgd(
+        value_and_grad_fn, params, X, Y, lr=lr, steps=steps, key=key, batch_size=batch_size
+    )
 
 
 @partial(jax.jit, static_argnames=("value_and_grad_fn", "steps", "batch_size"))

@@ -65,7 +65,9 @@ def per_sample() -> Sampler:
 
     def schedule(state, P, steps):
         counts = state.count + jnp.arange(steps, dtype=jnp.int32)
-        p = jax.vmap(lambda c: jax.random.randint(jax.random.fold_in(state.key, c), (1,), 0, P))(counts)
+        p = jax.vmap(lambda c: jax.random.randint(jax.random.fold_in(state.key, c), (1,), 0, P))(
+            counts
+        )
         return (jnp.zeros((steps,), jnp.int32), (p,)), _advance(state, steps)
 
     return Sampler("per_sample", _init, schedule)
@@ -84,9 +86,13 @@ def minibatch(batch_size: int) -> Sampler:
         first = state.count // per_epoch
         # every epoch this chunk touches (at most steps // per_epoch + 2), shuffled once
         epochs = first + jnp.arange(steps // per_epoch + 2, dtype=jnp.int32)
-        orders = jax.vmap(lambda e: jax.random.permutation(jax.random.fold_in(state.key, e), P))(epochs)
+        orders = jax.vmap(lambda e: jax.random.permutation(jax.random.fold_in(state.key, e), P))(
+            epochs
+        )
         order = orders[epoch - first]  # (steps, P)
-        full = jax.vmap(lambda o, s: jax.lax.dynamic_slice(o, (s,), (B,)))(order, jnp.minimum(k * B, P - B))
+        full = jax.vmap(lambda o, s: jax.lax.dynamic_slice(o, (s,), (B,)))(
+            order, jnp.minimum(k * B, P - B)
+        )
         if rest == 0:
             return (jnp.zeros((steps,), jnp.int32), (full,)), _advance(state, steps)
         last = order[:, P - rest :]

@@ -10,14 +10,9 @@ From a notebook::
 """
 
 from handgrad.training.checkpoint import CheckpointError
-from handgrad.training.metrics import metrics_figure
-from handgrad.training.metrics import plot_metrics
-from handgrad.training.metrics import read_metrics
-from handgrad.training.runner import TrainingError
-from handgrad.training.runner import evaluate_run
-from handgrad.training.runner import train
-from handgrad.training.setup import Setup
-from handgrad.training.setup import build
+from handgrad.training.metrics import metrics_figure, plot_metrics, read_metrics
+from handgrad.training.runner import TrainingError, evaluate_run, train
+from handgrad.training.setup import Setup, build
 
 __all__ = (
     "CheckpointError",

@@ -42,7 +42,10 @@ def save_checkpoint(folder: str, state: Any, step: int, keep: int = 3) -> str:
     """Writes ``state`` as the checkpoint of ``step`` atomically; keeps the last ``keep``."""
     os.makedirs(folder, exist_ok=True)
     leaves, treedef = jax.tree_util.tree_flatten(state)
-    arrays = {f"leaf_{i}": np.asarray(jax.random.key_data(x) if _is_key(x) else x) for i, x in enumerate(leaves)}
+    arrays = {
+        f"leaf_{i}": np.asarray(jax.random.key_data(x) if _is_key(x) else x)
+        for i, x in enumerate(leaves)
+    }
     meta = {"step": step, "treedef": str(treedef), "leaves": _describe(leaves)}
     arrays["meta"] = np.frombuffer(json.dumps(meta).encode(), np.uint8)
     path = checkpoint_path(folder, step)
@@ -75,7 +78,9 @@ def load_checkpoint(path: str, template: Any) -> tuple[Any, int]:
         with np.load(path) as f:
             meta = json.loads(bytes(f["meta"]).decode())
             stored = [f[f"leaf_{i}"] for i in range(len(meta["leaves"]))]
-    except Exception as err:  # a damaged .npz can fail anywhere in zipfile, numpy's header parser or json
+    except (
+        Exception
+    ) as err:  # a damaged .npz can fail anywhere in zipfile, numpy's header parser or json
         raise CheckpointError(f"{path}: corrupt checkpoint ({type(err).__name__}: {err})") from None
     leaves, treedef = jax.tree_util.tree_flatten(template)
     expected = _describe(leaves)
@@ -85,7 +90,9 @@ def load_checkpoint(path: str, template: Any) -> tuple[Any, int]:
             f"the config builds {expected}); resume it with the config it was written with"
         )
     restored = [
-        jax.random.wrap_key_data(jnp.asarray(a), impl=jax.random.key_impl(x)) if _is_key(x) else jnp.asarray(a, x.dtype)
+        jax.random.wrap_key_data(jnp.asarray(a), impl=jax.random.key_impl(x))
+        if _is_key(x)
+        else jnp.asarray(a, x.dtype)
         for a, x in zip(stored, leaves)
     ]
     return jax.tree_util.tree_unflatten(treedef, restored), int(meta["step"])

@@ -16,9 +16,9 @@ import typing
 from dataclasses import dataclass, field
 from typing import Any
 
+from handgrad.data.dataset import DATASETS
 from handgrad.models.activations import ACTIVATIONS
 from handgrad.models.costs import COSTS
-from handgrad.data.dataset import DATASETS
 
 MODELS = ("mlp1", "mlp", "linear")
 OPTIMIZERS = ("sgd", "momentum", "adam", "newton")
@@ -109,11 +109,19 @@ def _check_type(path: str, value: Any, kind) -> Any:
     if kind is float and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
     if kind is list:
-        ok = isinstance(value, list) and all(isinstance(v, int) and not isinstance(v, bool) for v in value)
+        ok = isinstance(value, list) and all(
+            isinstance(v, int) and not isinstance(v, bool) for v in value
+        )
         name = "a list of integers"
     else:
         ok = isinstance(value, kind) and not (kind is int and isinstance(value, bool))
-        name = {int: "an integer", float: "a number", str: "a string", bool: "true or false", dict: "a table"}[kind]
+        name = {
+            int: "an integer",
+            float: "a number",
+            str: "a string",
+            bool: "true or false",
+            dict: "a table",
+        }[kind]
     if not ok:
         raise ConfigError(f"{path} must be {name}, got {value!r} ({type(value).__name__})")
     if path in CHOICES and value not in CHOICES[path]:
@@ -184,7 +192,9 @@ def apply_overrides(table: dict, overrides: list[str]) -> dict:
                 node[part] = _parse_value(text.strip())
             else:
                 if not dataclasses.is_dataclass(kinds[part]):
-                    raise ConfigError(f"--set {key}: {'.'.join(parts[: depth + 1])} is not a section")
+                    raise ConfigError(
+                        f"--set {key}: {'.'.join(parts[: depth + 1])} is not a section"
+                    )
                 node = node.setdefault(part, {})
                 cls = kinds[part]
     return table
@@ -235,5 +245,8 @@ def dump_config(cfg: Config) -> str:
         value = getattr(cfg, section.name)
         if dataclasses.is_dataclass(value):
             lines += ["", f"[{section.name}]"]
-            lines += [f"{f.name} = {_toml_value(getattr(value, f.name))}" for f in dataclasses.fields(value)]
+            lines += [
+                f"{f.name} = {_toml_value(getattr(value, f.name))}"
+                for f in dataclasses.fields(value)
+            ]
     return "\n".join(lines) + "\n"

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
-from handgrad.training.config import Config
-from handgrad.exercises.graph_drawing import draw_forward_backward, draw_graph
 from handgrad.exercises.computational_graph import trace_graph
+from handgrad.exercises.graph_drawing import draw_forward_backward, draw_graph
 from handgrad.exercises.memory import MemoryReport, measure_mlp_memory
+from handgrad.training.config import Config
 from handgrad.training.setup import build
 
 
@@ -32,9 +32,14 @@ def memory_report(cfg: Config, batch_sizes=(), *, remat_every: int = 0) -> list[
     bias = cfg.model.bias and cfg.model.name != "linear"
     return [
         measure_mlp_memory(
-            widths, P, activation=cfg.model.activation, loss=cfg.model.loss, bias=bias,
-            dtype=cfg.train.dtype, remat_every=remat_every,
-        )  # fmt: skip
+            widths,
+            P,
+            activation=cfg.model.activation,
+            loss=cfg.model.loss,
+            bias=bias,
+            dtype=cfg.train.dtype,
+            remat_every=remat_every,
+        )
         for P in (batch_sizes or [batch])
     ]
 
@@ -68,7 +73,9 @@ def format_memory(reports: list[MemoryReport]) -> str:
     return "\n".join(lines)
 
 
-def objective_graph(cfg: Config, path: str | None = None, *, backward: bool = False, samples: int = 1) -> Figure:
+def objective_graph(
+    cfg: Config, path: str | None = None, *, backward: bool = False, samples: int = 1
+) -> Figure:
     """The graph of J(params, X, Y) on the first ``samples`` training samples, as an image.
 
     With ``backward``, the backward graph (``jax.grad``) beside it. Saved to ``path`` (PNG or SVG).
@@ -79,5 +86,7 @@ def objective_graph(cfg: Config, path: str | None = None, *, backward: bool = Fa
     args = (s.params, s.X_train[:samples], s.Y_train[:samples])
     if backward:
         return draw_forward_backward(s.objective, *args, path=path)
-    title = f"J of {cfg.model.name} ({cfg.model.activation}, {cfg.model.loss}) on {samples} sample(s)"
+    title = (
+        f"J of {cfg.model.name} ({cfg.model.activation}, {cfg.model.loss}) on {samples} sample(s)"
+    )
     return draw_graph(trace_graph(s.objective, *args), path, title=title)

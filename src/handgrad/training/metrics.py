@@ -26,7 +26,9 @@ def read_metrics(metrics_path: str) -> list[dict]:
             try:
                 rows.append(json.loads(line))
             except json.JSONDecodeError as e:
-                raise ValueError(f"{metrics_path}, line {number}: not a JSON object ({e.msg})") from None
+                raise ValueError(
+                    f"{metrics_path}, line {number}: not a JSON object ({e.msg})"
+                ) from None
     return rows
 
 

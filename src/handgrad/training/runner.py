@@ -19,16 +19,16 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from handgrad.training.config import Config, dump_config
 from handgrad.check.gradcheck import _rel
-from handgrad.optim.loop import RunState, init_run, run_steps_jit
 from handgrad.check.shapes import _path_name
+from handgrad.optim.loop import RunState, init_run, run_steps_jit
 from handgrad.training.checkpoint import (
     checkpoint_path,
     list_checkpoints,
     load_checkpoint,
     save_checkpoint,
 )
+from handgrad.training.config import Config, dump_config
 from handgrad.training.metrics import plot_metrics
 from handgrad.training.setup import Setup, build
 
@@ -86,14 +86,18 @@ def make_gradient_check(s: Setup):
 
     @jax.jit
     def both(params):
-        return s.value_and_grad(params, s.X_train, s.Y_train)[1], jax.grad(s.objective)(params, s.X_train, s.Y_train)
+        return s.value_and_grad(params, s.X_train, s.Y_train)[1], jax.grad(s.objective)(
+            params, s.X_train, s.Y_train
+        )
 
     return both
 
 
 def _check_hand_gradients(both, params: Any, step: int, tol: float) -> None:
     g, g_ref = both(params)
-    for name, a, b in zip(_leaf_names(params), jax.tree_util.tree_leaves(g), jax.tree_util.tree_leaves(g_ref)):
+    for name, a, b in zip(
+        _leaf_names(params), jax.tree_util.tree_leaves(g), jax.tree_util.tree_leaves(g_ref)
+    ):
         err = _rel(a, b)
         if not err <= tol:
             raise TrainingError(
@@ -104,7 +108,11 @@ def _check_hand_gradients(both, params: Any, step: int, tol: float) -> None:
 
 def _boundaries(step: int, cfg: Config) -> int:
     """The next chunk boundary after ``step``."""
-    stops = [step + cfg.train.chunk, cfg.optim.steps, (step // cfg.checkpoint.every + 1) * cfg.checkpoint.every]
+    stops = [
+        step + cfg.train.chunk,
+        cfg.optim.steps,
+        (step // cfg.checkpoint.every + 1) * cfg.checkpoint.every,
+    ]
     if cfg.train.verify_every:
         stops.append((step // cfg.train.verify_every + 1) * cfg.train.verify_every)
     return min(stops)
@@ -151,9 +159,16 @@ def train(cfg: Config, run_dir: str, *, resume: bool = False, progress: bool = T
     step, total = int(state.step), cfg.optim.steps
     bar = _progress(total, step) if progress else None
     start = time.perf_counter()
+
     def record_metrics(params, extra):
         metrics = {k: float(v) for k, v in evaluate(params).items()}
-        record = {"step": step, **metrics, **extra, "lr": cfg.optim.lr, "wall_time": time.perf_counter() - start}
+        record = {
+            "step": step,
+            **metrics,
+            **extra,
+            "lr": cfg.optim.lr,
+            "wall_time": time.perf_counter() - start,
+        }
         with open(metrics_path, "a") as f:
             f.write(json.dumps(record) + "\n")
         return record
@@ -179,13 +194,20 @@ def train(cfg: Config, run_dir: str, *, resume: bool = False, progress: bool = T
                     f"{last}{kept}. Try a smaller optim.lr (now {cfg.optim.lr})."
                 )
             state, step = new, stop
-            if cfg.train.verify_every and step % cfg.train.verify_every == 0 and cfg.train.grad == "hand":
+            if (
+                cfg.train.verify_every
+                and step % cfg.train.verify_every == 0
+                and cfg.train.grad == "hand"
+            ):
                 _check_hand_gradients(gradient_check, state.params, step, tol)
             record = record_metrics(state.params, {"batch_loss": float(losses.mean())})
             if step % cfg.checkpoint.every == 0 or step == total:
                 last_good = save_checkpoint(ckpt_dir, state, step)
             if bar is not None:
-                bar.set_postfix({k: f"{record[k]:.4g}" for k in ("train_loss", "test_accuracy") if k in record}, refresh=False)
+                bar.set_postfix(
+                    {k: f"{record[k]:.4g}" for k in ("train_loss", "test_accuracy") if k in record},
+                    refresh=False,
+                )
                 bar.update(stop - bar.n)
     except KeyboardInterrupt:
         path = save_checkpoint(ckpt_dir, state, step)

@@ -11,17 +11,17 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from handgrad.optim import gradient_free
-from handgrad.training.config import Config, ConfigError
-from handgrad.data import Dataset, load_dataset
+from handgrad.backprop.d2l import mlp1_hand_value_and_grad
 from handgrad.backprop.linear import linear_hand_grad
+from handgrad.backprop.mlp import mlp_hand_value_and_grad
+from handgrad.data import Dataset, load_dataset
 from handgrad.models.linear import linear, linear_objective
 from handgrad.models.mlp import mlp, mlp_init, mlp_objective
 from handgrad.models.mlp1 import mlp1, mlp1_init, mlp1_objective
-from handgrad.backprop.d2l import mlp1_hand_value_and_grad
-from handgrad.backprop.mlp import mlp_hand_value_and_grad
+from handgrad.optim import gradient_free
 from handgrad.optim.rules import gd, preconditioned_gd
 from handgrad.optim.samplers import Sampler, full_batch, minibatch, per_sample
+from handgrad.training.config import Config, ConfigError
 
 
 class Setup(NamedTuple):
@@ -57,9 +57,13 @@ def build(cfg: Config) -> Setup:
     )  # fmt: skip
     classification = data.num_classes is not None
     if classification and m.loss != "softmax_cross_entropy":
-        raise ConfigError(f"data set {cfg.data.name!r} has class labels: use model.loss = 'softmax_cross_entropy'")
+        raise ConfigError(
+            f"data set {cfg.data.name!r} has class labels: use model.loss = 'softmax_cross_entropy'"
+        )
     if not classification and m.loss != "squared_error":
-        raise ConfigError(f"data set {cfg.data.name!r} has real targets: use model.loss = 'squared_error'")
+        raise ConfigError(
+            f"data set {cfg.data.name!r} has real targets: use model.loss = 'squared_error'"
+        )
     if m.name == "linear" and classification:
         raise ConfigError("model.name = 'linear' is the lecture's least-squares model: give it a regression "
                           "data set, or use model.name = 'mlp' with model.hidden = [] for a linear classifier")  # fmt: skip
@@ -95,9 +99,13 @@ def build(cfg: Config) -> Setup:
     elif grad == "autodiff":
         value_and_grad = jax.value_and_grad(objective)
     elif grad == "finite_difference":
-        value_and_grad = gradient_free.finite_difference(objective, eps=cfg.train.fd_eps).value_and_grad
+        value_and_grad = gradient_free.finite_difference(
+            objective, eps=cfg.train.fd_eps
+        ).value_and_grad
     else:
-        est = gradient_free.random_directions(objective, num_directions=cfg.train.num_directions, eps=cfg.train.fd_eps)
+        est = gradient_free.random_directions(
+            objective, num_directions=cfg.train.num_directions, eps=cfg.train.fd_eps
+        )
         value_and_grad, takes_key = est.value_and_grad, True
 
     o = cfg.optim
@@ -112,6 +120,12 @@ def build(cfg: Config) -> Setup:
         H = 2 / X.shape[0] * X.T @ X
         rule = preconditioned_gd(o.lr * np.kron(np.eye(q), np.linalg.pinv(H)))
     B = o.batch_size
-    sampler = full_batch() if B == 0 or B >= X_train.shape[0] else per_sample() if B == 1 else minibatch(B)
+    sampler = (
+        full_batch()
+        if B == 0 or B >= X_train.shape[0]
+        else per_sample()
+        if B == 1
+        else minibatch(B)
+    )
     return Setup(data, X_train, Y_train, X_test, Y_test, params, objective, value_and_grad,
                  takes_key, predict, rule, sampler)  # fmt: skip
