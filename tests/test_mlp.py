@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 import handgrad as hg
-from helpers import TOL, rel_err
+from helpers import TOL, mlp1_problem, rel_err
 
 
 def problem(depth, *, bias, loss, dtype, seed=0, P=6):
@@ -144,3 +144,56 @@ def test_jitted_hand_grads_do_not_recompile():
     assert len(traces) == 1
     f(params, X[:2], Y[:2], 0.1)
     assert len(traces) == 2
+
+
+# ------------------------------------------------------------------ d2l's MLP is this MLP
+def test_d2l_init_is_the_mlp_init_and_draws_what_it_always_drew():
+    from handgrad.models.mlp1 import mlp1_layers
+
+    key = jax.random.key(4)
+    params = hg.mlp1_init(key, d=5, h=7, q=3, bias=True, dtype=jnp.float64)
+    layers = hg.mlp_init(key, [5, 7, 3], bias=False, dtype=jnp.float64)
+    assert np.array_equal(params["W1"], layers[0]["W"]) and np.array_equal(
+        params["W2"], layers[1]["W"]
+    )
+    assert np.array_equal(params["b1"], np.zeros(7))
+    # the draws of the digits runs: W⁽¹⁾ ~ N(0, 1/d), W⁽²⁾ ~ N(0, 1/h) from split(key)
+    k1, k2 = jax.random.split(key)
+    assert np.array_equal(params["W1"], jax.random.normal(k1, (7, 5), jnp.float64) / jnp.sqrt(5.0))
+    assert np.array_equal(params["W2"], jax.random.normal(k2, (3, 7), jnp.float64) / jnp.sqrt(7.0))
+    assert [sorted(layer) for layer in mlp1_layers(params)] == [["W", "b"], ["W"]]
+
+
+@pytest.mark.parametrize("bias", [False, True])
+def test_d2l_forward_and_objective_are_the_mlps_bit_for_bit(bias):
+    from handgrad.models.mlp1 import mlp1_layers, mlp1_params
+
+    params, X, Y = mlp1_problem(2, 4, 6, 3, 5, bias=bias, loss="squared_error", dtype=jnp.float64)
+    layers = mlp1_layers(params)
+    assert mlp1_params(layers) == params
+    for activation in ("tanh", "relu"):
+        kw = {"lam": 0.3, "activation": activation, "loss": "squared_error"}
+        assert np.array_equal(
+            hg.mlp1(X[0], params, activation=activation),
+            hg.mlp(X[0], layers, activation=activation),
+        )
+        assert float(hg.mlp1_objective(params, X, Y, **kw)) == float(
+            hg.mlp_objective(layers, X, Y, **kw)
+        )
+
+
+def test_lam_is_one_keyword_with_one_default_everywhere():
+    import inspect
+
+    from handgrad.backprop import d2l
+    from handgrad.exercises import remat
+
+    functions = [
+        hg.mlp1_objective, hg.mlp1_sample_objective, hg.mlp_objective, hg.mlp1_hand_grads,
+        hg.mlp1_hand_value_and_grad, hg.mlp1_sample_hand_grads, hg.mlp_hand_grads,
+        hg.mlp_hand_value_and_grad, d2l.mlp1_backward, d2l.mlp1_backward_batch,
+        remat.remat_objective, remat.scan_objective,
+    ]  # fmt: skip
+    for f in functions:
+        lam = inspect.signature(f).parameters["lam"]
+        assert (lam.kind, lam.default) == (inspect.Parameter.KEYWORD_ONLY, 0.0), f.__name__

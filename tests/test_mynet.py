@@ -23,12 +23,12 @@ def test_shapes_and_pytorch_like_init(net):
     for layer, fan_in in zip(params, (600, 60, 40)):
         assert float(jnp.max(jnp.abs(layer["W"]))) <= fan_in**-0.5
         assert float(jnp.max(jnp.abs(layer["b"]))) <= fan_in**-0.5
-    assert hg.mynet(params, image).shape == (10,)
+    assert hg.mynet(image, params).shape == (10,)
     with pytest.raises(
         ValueError,
         match=r"image.shape\[2\] has size 21 but mynet's input of shape \(3, 10, 20\) needs 20",
     ):
-        hg.mynet(params, jnp.zeros((3, 10, 21), jnp.float64))
+        hg.mynet(jnp.zeros((3, 10, 21), jnp.float64), params)
 
 
 def test_module_stack_with_flatten_gives_the_same_outputs_and_hand_gradients(net):
@@ -36,10 +36,10 @@ def test_module_stack_with_flatten_gives_the_same_outputs_and_hand_gradients(net
     modules, entries = hg.mynet_modules(params)
     states = hg.stack_forward(modules, entries, image)
     assert states[1].shape == (600,)
-    assert rel_err(states[-1], hg.mynet(params, image)) <= 1e-14
+    assert rel_err(states[-1], hg.mynet(image, params)) <= 1e-14
     cost, y = hg.cost_module("softmax_cross_entropy"), jnp.asarray(7)
     _, dz, dw = hg.stack_cost_grads(modules, cost, params=entries, z0=image, y=y)
-    J = lambda p, x: hg.softmax_cross_entropy(y, hg.mynet(p, x))
+    J = lambda p, x: hg.softmax_cross_entropy(y, hg.mynet(x, p))
     auto_p, auto_x = jax.grad(J, argnums=(0, 1))(params, image)
     assert dz[0].shape == image.shape and rel_err(dz[0], auto_x) <= 1e-12
     hand = [g for g in dw if g]
@@ -76,7 +76,7 @@ def test_equals_the_seeds_pytorch_mynet(net):
             m.bias.copy_(torch.tensor(np.asarray(layer["b"])))
     x = torch.tensor(np.asarray(image), requires_grad=True)
     out = model(x)
-    assert rel_err(out.detach().numpy(), hg.mynet(params, image)) <= 1e-12
+    assert rel_err(out.detach().numpy(), hg.mynet(image, params)) <= 1e-12
 
     label = 3
     loss = nn.functional.cross_entropy(out[None, :], torch.tensor([label]))
@@ -84,7 +84,7 @@ def test_equals_the_seeds_pytorch_mynet(net):
     assert (
         abs(
             loss.item()
-            - float(hg.softmax_cross_entropy(jnp.asarray(label), hg.mynet(params, image)))
+            - float(hg.softmax_cross_entropy(jnp.asarray(label), hg.mynet(image, params)))
         )
         <= 1e-12
     )

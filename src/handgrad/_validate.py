@@ -123,3 +123,27 @@ def check_batch(X: jax.Array, Y: jax.Array, d: int, q: int, loss: str, dtype, wh
         if Y.dtype != dtype:
             raise ValueError(f"Y has dtype {Y.dtype} but the parameters have dtype {dtype}")
     check_dim("Y.shape[0]", Y.shape[0], X.shape[0], "X.shape[0] (one target per sample)")
+
+
+def check_positive_int(name: str, n) -> None:
+    """Raises ``ValueError`` unless ``n`` is an integer ≥ 1 (a bool is not one)."""
+    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
+        raise ValueError(f"{name} must be a positive integer, got {n!r}")
+
+
+def check_steps(steps) -> None:
+    """Raises ``ValueError`` unless the number of steps is a positive integer."""
+    check_positive_int("steps", steps)
+
+
+def check_lr(lr) -> None:
+    """Raises ``ValueError`` unless a concrete learning rate η is a finite positive scalar.
+
+    A traced η (a ``vmap`` sweep, a compiled run) is not known yet and passes.
+    """
+    try:
+        value = np.asarray(lr)
+    except jax.errors.TracerArrayConversionError:
+        return
+    if value.ndim != 0 or value.dtype.kind not in "iuf" or not np.isfinite(value) or value <= 0:
+        raise ValueError(f"the learning rate must be a finite number > 0, got {lr!r}")

@@ -89,7 +89,7 @@ def mlp1_backward(
     cache: MLP1Cache,
     y: jax.Array,
     *,
-    lam: ArrayLike,
+    lam: ArrayLike = 0.0,
     activation: str = "relu",
     loss: str = "softmax_cross_entropy",
 ) -> MLP1Backward:
@@ -124,7 +124,7 @@ def mlp1_backward_batch(
     cache: MLP1Cache,
     Y: jax.Array,
     *,
-    lam: ArrayLike,
+    lam: ArrayLike = 0.0,
     activation: str = "relu",
     loss: str = "softmax_cross_entropy",
 ) -> MLP1Backward:
@@ -154,7 +154,7 @@ def mlp1_hand_value_and_grad(
     X: ArrayLike,
     Y: ArrayLike,
     *,
-    lam: ArrayLike,
+    lam: ArrayLike = 0.0,
     activation: str = "relu",
     loss: str = "softmax_cross_entropy",
 ) -> tuple[jax.Array, Params]:
@@ -175,7 +175,7 @@ def mlp1_hand_grads(
     X: ArrayLike,
     Y: ArrayLike,
     *,
-    lam: ArrayLike,
+    lam: ArrayLike = 0.0,
     activation: str = "relu",
     loss: str = "softmax_cross_entropy",
 ) -> Params:
@@ -195,7 +195,7 @@ def mlp1_sample_hand_grads(
     x: ArrayLike,
     y: ArrayLike,
     *,
-    lam: ArrayLike,
+    lam: ArrayLike = 0.0,
     activation: str = "relu",
     loss: str = "softmax_cross_entropy",
 ) -> Params:

@@ -58,9 +58,9 @@ def mlp_hand_value_and_grad(
     X: ArrayLike,
     Y: ArrayLike,
     *,
+    lam: ArrayLike = 0.0,
     activation: str = "relu",
     loss: str = "softmax_cross_entropy",
-    lam: ArrayLike = 0.0,
 ) -> tuple[jax.Array, list[Layer]]:
     """(J, ∂J/∂w) for ``handgrad.mlp_objective``: J from the stored forward pass, the
     gradient by hand backprop through the module stack; no autodiff. A gradient source
@@ -83,9 +83,9 @@ def mlp_hand_grads(
     X: ArrayLike,
     Y: ArrayLike,
     *,
+    lam: ArrayLike = 0.0,
     activation: str = "relu",
     loss: str = "softmax_cross_entropy",
-    lam: ArrayLike = 0.0,
 ) -> list[Layer]:
     """∂J/∂w for ``handgrad.mlp_objective`` by hand backprop through the module stack.
 
@@ -95,4 +95,4 @@ def mlp_hand_grads(
     Raises:
       ValueError: on an unknown name, a wrong shape or dtype, or labels out of range.
     """
-    return mlp_hand_value_and_grad(params, X, Y, activation=activation, loss=loss, lam=lam)[1]
+    return mlp_hand_value_and_grad(params, X, Y, lam=lam, activation=activation, loss=loss)[1]

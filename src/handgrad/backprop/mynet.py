@@ -1,4 +1,4 @@
-"""Hand backprop for the lecture's ``mynet``: the module stack flatten, linear, relu, linear, relu, linear.
+"""Hand backprop for the lecture's ``mynet``: flatten, then linear and ReLU modules.
 
 The same multi-stage graph as the deep MLP (``handgrad.backprop.mlp``) with the lecture's
 ``x.view(-1)`` as a first module, seeded by the softmax cross-entropy cost module.
@@ -16,7 +16,7 @@ from handgrad.backprop.mlp import layer_grads, mlp_modules, mlp_stack_params
 from handgrad.backprop.modules import NO_PARAMS, Module, flatten_module
 from handgrad.backprop.stack import stack_cost_grads
 from handgrad.models.mlp import Layer
-from handgrad.models.mynet import IMAGE_SHAPE, mynet
+from handgrad.models.mynet import IMAGE_SHAPE, as_mynet_inputs
 
 
 def mynet_modules(params: Sequence[Layer]) -> tuple[list[Module], list]:
@@ -28,11 +28,10 @@ def mynet_modules(params: Sequence[Layer]) -> tuple[list[Module], list]:
 
 
 def mynet_hand_grads(params: Sequence[Layer], image: ArrayLike, label: ArrayLike) -> list[Layer]:
-    """∂c/∂w of c = softmax cross-entropy(label, mynet(params, image)), by hand backprop
+    """∂c/∂w of c = softmax cross-entropy(label, mynet(image, params)), by hand backprop
     through the module stack (flatten, linear, relu, …), as the lecture draws it."""
-    image = jnp.asarray(image)
-    mynet(params, image)  # validates the parameters and the image
-    modules, entries = mynet_modules(params)
+    image, layers = as_mynet_inputs(image, params)
+    modules, entries = mynet_modules(layers)
     _, _, dw = stack_cost_grads(
         modules, cost_module("softmax_cross_entropy"), entries, image, jnp.asarray(label)
     )

@@ -186,7 +186,7 @@ def mlp_cases(seed: int, P=8) -> Iterator[Case]:
 
 
 def _mynet_objective(params, image, label):
-    return softmax_cross_entropy(label, mynet(params, image))
+    return softmax_cross_entropy(label, mynet(image, params))
 
 
 def mynet_cases(seed: int) -> Iterator[Case]:

@@ -46,9 +46,9 @@ def remat_objective(
     X: ArrayLike,
     Y: ArrayLike,
     *,
+    lam: ArrayLike = 0.0,
     activation: str = "relu",
     loss: str = "softmax_cross_entropy",
-    lam: ArrayLike = 0.0,
     every: int = 1,
 ) -> jax.Array:
     """``mlp_objective`` with ``jax.checkpoint`` around every group of ``every`` hidden layers.
@@ -75,9 +75,9 @@ def scan_objective(
     X: ArrayLike,
     Y: ArrayLike,
     *,
+    lam: ArrayLike = 0.0,
     activation: str = "relu",
     loss: str = "softmax_cross_entropy",
-    lam: ArrayLike = 0.0,
     remat: bool = False,
 ) -> jax.Array:
     """``mlp_objective`` with the hidden layers after the first as one ``lax.scan``, optionally

@@ -5,8 +5,9 @@ b⁽¹⁾ ∈ ℝ^h (optional, the text's exercise 2), W⁽²⁾ ∈ ℝ^{q×h},
 a plain dict ``{"W1": (h, d), "W2": (q, h)}``, plus ``"b1": (h,)`` when the hidden
 bias is on. The bias is not penalised: s = λ/2 (‖W⁽¹⁾‖²_F + ‖W⁽²⁾‖²_F).
 
-The model is written for one sample, ``mlp1(x, params)``, the lecture's G(x, w);
-batches go through ``jax.vmap`` (see ``handgrad.models.losses``).
+This is the MLP of ``handgrad.models.mlp`` with widths [d, h, q] and no output bias, under
+d2l's names: ``mlp1_layers`` and ``mlp1_params`` translate, and its init, checks, forward
+pass and objective are the MLP's. d2l's hand formulas are ``handgrad.backprop.d2l``.
 
 >>> import jax, jax.numpy as jnp
 >>> params = mlp1_init(jax.random.key(0), d=4, h=8, q=3, dtype=jnp.float32)
@@ -17,32 +18,47 @@ batches go through ``jax.vmap`` (see ``handgrad.models.losses``).
 from __future__ import annotations
 
 from collections.abc import Mapping
-from functools import partial
 
 import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike
 
-from handgrad._validate import (
-    check_batch,
-    check_dim,
-    check_floating,
-    check_keys,
-    check_lam,
-    check_ndim,
-    check_same_dtype,
-)
-from handgrad.models.activations import get_activation
-from handgrad.models.costs import get_cost
-from handgrad.models.losses import average_loss, l2_penalty, per_sample_loss
+from handgrad._validate import check_keys, check_lam, check_positive_int
+from handgrad.models.mlp import Layer, as_mlp_inputs, layers_objective, mlp, mlp_init
 
 Params = dict[str, jax.Array]
+
+_D2L_NAMES = {("W", 0): ("W1", "(h, d)"), ("b", 0): ("b1", "(h,)"), ("W", 1): ("W2", "(q, h)")}
+
+
+def d2l_names(k: int, leaf: str) -> tuple[str, str]:
+    """d2l's name and layout of the MLP's leaf (layer k, "W" or "b"): W1 (h, d), b1 (h,), W2 (q, h)."""
+    return _D2L_NAMES[leaf, k]
+
+
+def mlp1_layers(params: Mapping[str, ArrayLike]) -> list[Layer]:
+    """d2l's ``{"W1", "W2", "b1"}`` as the MLP's layers ``[{"W": W1, "b": b1}, {"W": W2}]``.
+
+    Raises:
+      ValueError: if ``params`` is not a dict of W1, W2 and optionally b1.
+    """
+    check_keys("params", params, {"W1", "W2"}, {"b1"})
+    hidden = {"W": params["W1"], **({"b": params["b1"]} if "b1" in params else {})}
+    return [hidden, {"W": params["W2"]}]
+
+
+def mlp1_params(layers: list[Layer]) -> Params:
+    """The MLP's two layers back under d2l's names (the inverse of ``mlp1_layers``)."""
+    params = {"W1": layers[0]["W"], "W2": layers[1]["W"]}
+    if "b" in layers[0]:
+        params["b1"] = layers[0]["b"]
+    return params
 
 
 def mlp1_init(
     key: jax.Array, d: int, h: int, q: int, *, bias: bool = False, dtype=jnp.float32
 ) -> Params:
-    """Draws W⁽¹⁾ ~ N(0, 1/d) and W⁽²⁾ ~ N(0, 1/h); b⁽¹⁾ = 0 when ``bias``.
+    """``mlp_init`` for widths [d, h, q]: W⁽¹⁾ ~ N(0, 1/d), W⁽²⁾ ~ N(0, 1/h); b⁽¹⁾ = 0 when ``bias``.
 
     Args:
       key: a PRNG key; the same key gives the same parameters.
@@ -51,13 +67,8 @@ def mlp1_init(
       dtype: floating dtype of every leaf.
     """
     for name, n in (("d", d), ("h", h), ("q", q)):
-        if not isinstance(n, int) or n < 1:
-            raise ValueError(f"{name} must be a positive integer, got {n!r}")
-    k1, k2 = jax.random.split(key)
-    params = {
-        "W1": jax.random.normal(k1, (h, d), dtype) / jnp.sqrt(jnp.asarray(d, dtype)),
-        "W2": jax.random.normal(k2, (q, h), dtype) / jnp.sqrt(jnp.asarray(h, dtype)),
-    }
+        check_positive_int(name, n)
+    params = mlp1_params(mlp_init(key, [d, h, q], bias=False, dtype=dtype))
     if bias:
         params["b1"] = jnp.zeros((h,), dtype)
     return params
@@ -66,42 +77,23 @@ def mlp1_init(
 def as_mlp1_inputs(
     params: Mapping[str, ArrayLike], X: ArrayLike, Y: ArrayLike, activation: str, loss: str
 ) -> tuple[Params, jax.Array, jax.Array]:
-    """Converts to arrays and validates names, keys, shapes and dtypes of a batch.
+    """The MLP's checks of names, keys, shapes and dtypes, in d2l's names: (params, X, Y).
 
     Raises:
       ValueError: naming what was expected and what was given.
     """
-    get_activation(activation)
-    get_cost(loss)
-    check_keys("params", params, {"W1", "W2"}, {"b1"})
-    p = {k: jnp.asarray(v) for k, v in params.items()}
-    W1, W2 = p["W1"], p["W2"]
-    check_floating("W1", W1)
-    check_ndim("W1", W1, 2, "(h, d)")
-    check_ndim("W2", W2, 2, "(q, h)")
-    check_same_dtype("W2", W2, "W1", W1)
-    check_dim("W2.shape[1]", W2.shape[1], W1.shape[0], f"W1 of shape {tuple(W1.shape)}")
-    if "b1" in p:
-        check_ndim("b1", p["b1"], 1, "(h,)")
-        check_dim("b1", p["b1"].shape[0], W1.shape[0], f"W1 of shape {tuple(W1.shape)}")
-        check_same_dtype("b1", p["b1"], "W1", W1)
-    X, Y = jnp.asarray(X), jnp.asarray(Y)
-    d, q = W1.shape[1], W2.shape[0]
-    check_batch(X, Y, d, q, loss, W1.dtype, f"W1 of shape {tuple(W1.shape)}")
-    return p, X, Y
+    layers, X, Y = as_mlp_inputs(mlp1_layers(params), X, Y, activation, loss, names=d2l_names)
+    return mlp1_params(layers), X, Y
 
 
 def mlp1(x: ArrayLike, params: Mapping[str, jax.Array], *, activation: str = "relu") -> jax.Array:
     """G(x, w) = W⁽²⁾ φ(W⁽¹⁾x + b⁽¹⁾) for one sample x ∈ ℝ^d (column-vector convention).
 
-    Kept apart from ``mlp1_forward`` (which stores z, h, o for the hand backward) so that
-    ``jax.grad`` of ``mlp1_objective`` is an oracle independent of the code it checks.
+    The MLP's forward pass, kept apart from ``handgrad.backprop.d2l.mlp1_forward`` (which
+    stores z, h, o for the hand backward) so that ``jax.grad`` of ``mlp1_objective`` is an
+    oracle independent of the code it checks.
     """
-    phi = get_activation(activation).phi
-    z = params["W1"] @ x
-    if "b1" in params:
-        z = z + params["b1"]
-    return params["W2"] @ phi(z)
+    return mlp(x, mlp1_layers(params), activation=activation)
 
 
 def mlp1_objective(
@@ -109,7 +101,7 @@ def mlp1_objective(
     X: ArrayLike,
     Y: ArrayLike,
     *,
-    lam: ArrayLike,
+    lam: ArrayLike = 0.0,
     activation: str = "relu",
     loss: str = "softmax_cross_entropy",
 ) -> jax.Array:
@@ -121,9 +113,9 @@ def mlp1_objective(
       params: ``{"W1": (h, d), "W2": (q, h)}`` and optionally ``"b1": (h,)``.
       X: inputs, one sample per row, shape (P, d).
       Y: integer labels (P,) for softmax cross-entropy, targets (P, q) for squared error.
-      lam: the penalty weight λ ≥ 0.
-      activation: a name from ``handgrad.ACTIVATIONS``.
-      loss: a name from ``handgrad.COSTS``.
+      lam: the penalty weight λ ≥ 0 (0: no penalty).
+      activation: a name from ``handgrad.models.ACTIVATIONS``.
+      loss: a name from ``handgrad.models.COSTS``.
 
     Returns:
       The scalar objective J.
@@ -132,10 +124,8 @@ def mlp1_objective(
       ValueError: on an unknown name, a wrong shape or dtype, or labels out of range.
     """
     check_lam(lam)
-    p, X, Y = as_mlp1_inputs(params, X, Y, activation, loss)
-    G = partial(mlp1, activation=activation)
-    L = average_loss(per_sample_loss(G, get_cost(loss).C))(X, Y, p)
-    return L + l2_penalty([p["W1"], p["W2"]], lam)
+    layers, X, Y = as_mlp_inputs(mlp1_layers(params), X, Y, activation, loss, names=d2l_names)
+    return layers_objective(layers, X, Y, lam=lam, activation=activation, loss=loss)
 
 
 def mlp1_sample_objective(
@@ -143,7 +133,7 @@ def mlp1_sample_objective(
     x: ArrayLike,
     y: ArrayLike,
     *,
-    lam: ArrayLike,
+    lam: ArrayLike = 0.0,
     activation: str = "relu",
     loss: str = "softmax_cross_entropy",
 ) -> jax.Array:

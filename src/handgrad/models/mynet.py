@@ -10,7 +10,7 @@ with ``nn.Linear`` layers (biases on), initialised like PyTorch: W and b uniform
 
 >>> import jax, jax.numpy as jnp
 >>> params = mynet_init(jax.random.key(0))
->>> mynet(params, jnp.zeros((3, 10, 20), jnp.float32)).shape
+>>> mynet(jnp.zeros((3, 10, 20), jnp.float32), params).shape
 (10,)
 """
 
@@ -34,8 +34,12 @@ def mynet_init(key: jax.Array, dtype=jnp.float32) -> list[Layer]:
     return mlp_init(key, MYNET_WIDTHS, bias=True, dtype=dtype, init="torch")
 
 
-def mynet(params: Sequence[Layer], image: ArrayLike) -> jax.Array:
-    """The 10 outputs s3 of ``mynet`` for one (3, 10, 20) image."""
+def as_mynet_inputs(image: ArrayLike, params: Sequence[Layer]) -> tuple[jax.Array, list[Layer]]:
+    """The image and the layers, checked to be one (3, 10, 20) image and 600 → … layers.
+
+    Raises:
+      ValueError: naming the axis or the leaf that does not fit.
+    """
     image = jnp.asarray(image)
     layers = check_mlp_params(params)
     check_ndim("image", image, len(IMAGE_SHAPE), str(IMAGE_SHAPE))
@@ -43,4 +47,10 @@ def mynet(params: Sequence[Layer], image: ArrayLike) -> jax.Array:
         check_dim(f"image.shape[{axis}]", got, want, f"mynet's input of shape {IMAGE_SHAPE}")
     W0 = layers[0]["W"]
     check_dim("params[0]['W'].shape[1]", W0.shape[1], MYNET_WIDTHS[0], "mynet's flattened image")
+    return image, layers
+
+
+def mynet(image: ArrayLike, params: Sequence[Layer]) -> jax.Array:
+    """G(x, w): the 10 outputs s3 of ``mynet`` for one (3, 10, 20) image x."""
+    image, layers = as_mynet_inputs(image, params)
     return mlp(image.reshape(-1), layers, activation="relu")  # z0 = x.view(-1)
