@@ -53,3 +53,27 @@ def _mlp1_hand_and_autodiff(params, X, Y, lam, activation, loss):
 
 # One compiled program per shape is ten times faster than op-by-op dispatch on new shapes.
 mlp1_hand_and_autodiff = jax.jit(_mlp1_hand_and_autodiff, static_argnames=("activation", "loss"))
+
+
+class compilations:
+    """Counts XLA compilations inside a ``with`` block, from jax.monitoring's events.
+
+    >>> with compilations() as c:
+    ...     jax.jit(lambda x: x + 1)(jnp.ones(3))  # doctest: +SKIP
+    >>> c.count  # doctest: +SKIP
+    1
+    """
+
+    EVENT = "/jax/core/compile/backend_compile_duration"
+
+    def __enter__(self):
+        self.count = 0
+        jax.monitoring.register_event_duration_secs_listener(self._on_event)
+        return self
+
+    def __exit__(self, *exc):
+        jax.monitoring.unregister_event_duration_listener(self._on_event)
+
+    def _on_event(self, event: str, duration: float, **kwargs) -> None:
+        if event == self.EVENT:
+            self.count += 1

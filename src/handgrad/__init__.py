@@ -100,6 +100,7 @@ from handgrad.models.nearest_neighbour import (
     nearest_neighbour_objective,
     squared_distances,
 )
+from handgrad.optim.autodiff import autodiff
 from handgrad.optim.gradient_free import Estimator, finite_difference, random_directions
 from handgrad.optim.landscape import loss_surface
 from handgrad.optim.loop import RunState, Trajectory, init_run, run, run_gd, run_sgd, run_steps
@@ -136,6 +137,7 @@ __all__ = (
     "SamplerState",
     "Trajectory",
     "activation_module",
+    "autodiff",
     "average_loss",
     "backward_graph",
     "batch_sharding",

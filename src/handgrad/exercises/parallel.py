@@ -37,8 +37,9 @@ from jax.sharding import AxisType, Mesh, NamedSharding
 from jax.sharding import PartitionSpec as P
 from jax.typing import ArrayLike
 
+from handgrad._validate import check_lr
 from handgrad.backprop.d2l import mlp1_hand_value_and_grad
-from handgrad.optim.rules import _check_lr, gd
+from handgrad.optim.rules import gd
 
 # How each leaf of d2l's MLP is cut when the hidden layer is split over mesh axis ``a``.
 _MODEL_SPECS = {"W1": lambda a: P(a, None), "W2": lambda a: P(None, a), "b1": lambda a: P(a)}
@@ -217,7 +218,7 @@ def parallel_sgd_step(
       ValueError: for an axis the mesh lacks or one that is not ``Auto``, or (when
         called) a batch size or width h that does not divide evenly over its axis.
     """
-    _check_lr(lr)
+    check_lr(lr)
     if any(t != AxisType.Auto for t in mesh.axis_types):  # Explicit needs per-op out_sharding
         raise ValueError(f"the mesh axes must be AxisType.Auto (make_mesh), got {mesh.axis_types}")
     _axis_size(mesh, batch_axis)

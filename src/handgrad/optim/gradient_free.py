@@ -22,6 +22,9 @@ from typing import Any, NamedTuple
 import jax
 import jax.flatten_util
 import jax.numpy as jnp
+from jax.tree_util import Partial
+
+from handgrad._validate import check_positive_int
 
 
 class Estimator(NamedTuple):
@@ -37,33 +40,38 @@ def _check_eps(eps: float) -> None:
         raise ValueError(f"eps must be > 0, got {eps!r}")
 
 
+def _finite_difference(objective, eps, params, X, Y):
+    w, unravel = jax.flatten_util.ravel_pytree(params)
+    J = lambda v: objective(unravel(v), X, Y)
+    E = jnp.eye(w.size, dtype=w.dtype) * jnp.asarray(eps, w.dtype)
+    g = jax.vmap(lambda e: (J(w + e) - J(w - e)) / (2 * eps))(E)
+    return J(w), unravel(g)
+
+
+def _two_per_coordinate(n: int) -> int:
+    return 2 * n + 1
+
+
 def finite_difference(objective: Callable[..., jax.Array], *, eps: float = 1e-4) -> Estimator:
     """Central differences along each of the n coordinates of the flattened parameters."""
     _check_eps(eps)
+    return Estimator(Partial(_finite_difference, objective, eps), _two_per_coordinate, False)
 
-    def value_and_grad(params, X, Y):
-        w, unravel = jax.flatten_util.ravel_pytree(params)
-        J = lambda v: objective(unravel(v), X, Y)
-        E = jnp.eye(w.size, dtype=w.dtype) * jnp.asarray(eps, w.dtype)
-        g = jax.vmap(lambda e: (J(w + e) - J(w - e)) / (2 * eps))(E)
-        return J(w), unravel(g)
 
-    return Estimator(value_and_grad, lambda n: 2 * n + 1, False)
+def _random_directions(objective, num_directions, eps, params, X, Y, key):
+    w, unravel = jax.flatten_util.ravel_pytree(params)
+    J = lambda v: objective(unravel(v), X, Y)
+    U = jax.random.normal(key, (num_directions, w.size), w.dtype)
+    slopes = jax.vmap(lambda u: (J(w + eps * u) - J(w - eps * u)) / (2 * eps))(U)
+    return J(w), unravel(slopes @ U / num_directions)
 
 
 def random_directions(
     objective: Callable[..., jax.Array], *, num_directions: int = 8, eps: float = 1e-3
 ) -> Estimator:
-    """The random-direction (SPSA / evolution-strategies) estimate along k directions."""
+    """The random-direction estimate along k directions: Gaussian smoothing, as evolution
+    strategies use it."""
     _check_eps(eps)
-    if not isinstance(num_directions, int) or num_directions < 1:
-        raise ValueError(f"num_directions must be a positive integer, got {num_directions!r}")
-
-    def value_and_grad(params, X, Y, key):
-        w, unravel = jax.flatten_util.ravel_pytree(params)
-        J = lambda v: objective(unravel(v), X, Y)
-        U = jax.random.normal(key, (num_directions, w.size), w.dtype)
-        slopes = jax.vmap(lambda u: (J(w + eps * u) - J(w - eps * u)) / (2 * eps))(U)
-        return J(w), unravel(slopes @ U / num_directions)
-
+    check_positive_int("num_directions", num_directions)
+    value_and_grad = Partial(_random_directions, objective, num_directions, eps)
     return Estimator(value_and_grad, lambda n: 2 * num_directions + 1, True)

@@ -1,16 +1,24 @@
 """The training loop, compiled end to end: one ``lax.scan`` over the steps.
 
-Each step asks the sampler which samples to use, the gradient source for (J, g) on
-them, and the rule for the update — all inside one ``jit``-compiled ``lax.scan``, with
-no Python between steps. The gradient source is any ``value_and_grad_fn(params, X, Y)``
-returning ``(J, grads)``: ``jax.value_and_grad`` of an objective, a hand-derived one such
-as ``handgrad.mlp1_hand_value_and_grad``, or a gradient-free estimator (which also
-takes a PRNG key: pass ``takes_key=True``).
+Each step asks the sampler which samples to use, the gradient source for (J, g) on them,
+and the rule for the update — all inside one ``jit``-compiled ``lax.scan``, with no Python
+between steps. The gradient source is any ``value_and_grad_fn(params, X, Y)`` returning
+``(J, grads)``: a hand-derived one such as ``handgrad.mlp1_hand_value_and_grad``,
+``handgrad.autodiff(objective)``, or a gradient-free estimator (which also takes a PRNG key:
+pass ``takes_key=True``).
 
->>> import jax, jax.numpy as jnp
+Compiled once: the gradient source, the rule and the sampler are split by
+``handgrad.optim.by_value`` into what is static, compared by value, and what is traced. Equal
+ones reuse the compiled run — three calls of ``run_gd(partial(mlp1_hand_value_and_grad,
+lam=1e-4), …)`` compile once — and the numbers they hold are traced: a new learning rate, λ
+or key compiles nothing. Single-device, data-parallel and model-parallel training are this one
+loop: sharding is a property of the inputs (``handgrad.exercises.parallel``), not of the loop.
+
+>>> import jax.numpy as jnp
 >>> from handgrad.models.linear import linear_objective
+>>> from handgrad.optim.autodiff import autodiff
 >>> X, Y = jnp.eye(2), jnp.array([1.0, -1.0])
->>> w, losses = run_gd(jax.value_and_grad(linear_objective), jnp.zeros(2), X, Y, lr=1.0, steps=1)
+>>> w, losses = run_gd(autodiff(linear_objective), jnp.zeros(2), X, Y, lr=1.0, steps=1)
 >>> w.tolist()
 [1.0, -1.0]
 """
@@ -25,7 +33,9 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from handgrad.optim.rules import _check_lr, gd
+from handgrad._validate import check_steps
+from handgrad.optim.by_value import merge, split
+from handgrad.optim.rules import gd
 from handgrad.optim.samplers import Sampler, SamplerState, full_batch, minibatch, per_sample
 
 
@@ -57,7 +67,7 @@ def init_run(
     )
 
 
-def run_steps(
+def scan_steps(
     value_and_grad_fn: Callable,
     rule: optax.GradientTransformation,
     sampler: Sampler,
@@ -69,7 +79,7 @@ def run_steps(
     record_params: bool = False,
     takes_key: bool = False,
 ) -> tuple[RunState, Trajectory]:
-    """Runs ``steps`` steps from ``state`` as one ``lax.scan``; jit it (see ``run``).
+    """The loop itself: ``steps`` steps from ``state`` as one ``lax.scan`` (trace it under ``jit``).
 
     The sampler draws the chunk's indices up front; each step gathers its rows, asks the
     gradient source for (J, g) and applies the rule. A stochastic gradient source gets
@@ -84,12 +94,9 @@ def run_steps(
         def on(idx):
             def value_and_grad():
                 Xb, Yb = (X, Y) if idx is None else (X[idx], Y[idx])
-                args = (
-                    (params, Xb, Yb, jax.random.fold_in(state.key, step))
-                    if takes_key
-                    else (params, Xb, Yb)
-                )
-                return value_and_grad_fn(*args)
+                if takes_key:
+                    return value_and_grad_fn(params, Xb, Yb, jax.random.fold_in(state.key, step))
+                return value_and_grad_fn(params, Xb, Yb)
 
             return value_and_grad
 
@@ -102,14 +109,66 @@ def run_steps(
     xs = (which, index_sets)  # a None index set scans as an empty pytree
     carry = (state.params, state.opt_state, state.step)
     (params, opt_state, step), (losses, path) = jax.lax.scan(body, carry, xs, length=steps)
-    final = RunState(params, opt_state, sampler_state, state.key, step)
-    return final, Trajectory(losses, path)
+    return RunState(params, opt_state, sampler_state, state.key, step), Trajectory(losses, path)
 
 
-run_steps_jit = jax.jit(
-    run_steps,
-    static_argnames=("value_and_grad_fn", "rule", "sampler", "steps", "record_params", "takes_key"),
-)
+_OPTIONS = ("steps", "record_params", "takes_key")
+
+
+@partial(jax.jit, static_argnames=("statics", *_OPTIONS))
+def _compiled_steps(statics, traced, state, X, Y, **options):
+    value_and_grad_fn, rule, sampler = map(merge, statics, traced)
+    return scan_steps(value_and_grad_fn, rule, sampler, state, X, Y, **options)
+
+
+@partial(jax.jit, static_argnames=("statics", *_OPTIONS))
+def _compiled_run(statics, traced, params, X, Y, key, **options):
+    value_and_grad_fn, rule, sampler = map(merge, statics, traced)
+    key = jax.random.key(0) if key is None else key  # made here: an input of no device
+    state = init_run(params, rule, sampler, key)
+    final, trajectory = scan_steps(value_and_grad_fn, rule, sampler, state, X, Y, **options)
+    return final.params, trajectory
+
+
+def _split(*objects) -> tuple[tuple, tuple]:
+    statics, traced = zip(*map(split, objects))
+    return statics, traced
+
+
+def run_steps(
+    value_and_grad_fn: Callable,
+    rule: optax.GradientTransformation,
+    sampler: Sampler,
+    state: RunState,
+    X: jax.Array,
+    Y: jax.Array,
+    *,
+    steps: int,
+    record_params: bool = False,
+    takes_key: bool = False,
+) -> tuple[RunState, Trajectory]:
+    """Continues a run for ``steps`` steps, compiled once: a run split into chunks is the same run.
+
+    The training command runs one chunk per call, with metrics and checkpoints between.
+
+    Returns:
+      (the state after the steps, ``Trajectory`` of per-step losses and, if asked, parameters).
+    """
+    check_steps(steps)
+    statics, traced = _split(value_and_grad_fn, rule, sampler)
+    return _compiled_steps(
+        statics, traced, state, X, Y,
+        steps=steps, record_params=record_params, takes_key=takes_key,
+    )  # fmt: skip
+
+
+def _check_source(value_and_grad_fn: Callable, params: Any, X: Any, Y: Any, takes_key: bool):
+    """Traces the gradient source on the arguments' shapes, before compiling, while the
+    numbers it holds are still concrete: a negative λ or a wrong shape is named here."""
+    if takes_key:
+        jax.eval_shape(lambda p, X, Y: value_and_grad_fn(p, X, Y, jax.random.key(0)), params, X, Y)
+    else:
+        jax.eval_shape(value_and_grad_fn, params, X, Y)
 
 
 def run(
@@ -125,44 +184,46 @@ def run(
     record_params: bool = False,
     takes_key: bool = False,
 ) -> tuple[Any, Trajectory]:
-    """Trains from ``params`` for ``steps`` steps, compiled end to end.
+    """Trains from ``params`` for ``steps`` steps, compiled end to end (one ``lax.scan``).
 
-    ``value_and_grad_fn``, ``rule`` and ``sampler`` are static under ``jit``: pass the same
-    objects again to reuse the compiled run (a new ``gd(0.1)`` compiles anew).
+    Args:
+      value_and_grad_fn: the gradient source, ``(params, X, Y) -> (J, grads)`` (with a PRNG
+        key last when ``takes_key``).
+      params: the starting point w, any pytree.
+      X, Y: the training set S, one sample per row; sharded arrays train on their mesh.
+      rule: ``handgrad.gd``, ``handgrad.preconditioned_gd`` or any optax transformation.
+      sampler: ``handgrad.full_batch()``, ``per_sample()`` or ``minibatch(B)``.
+      steps: the number of steps.
+      key: seeds the sampler and a stochastic gradient source (default ``key(0)``).
+      record_params: also return the parameters before every step.
 
     Returns:
       (final parameters, ``Trajectory`` of per-step losses and, if asked, parameters).
+
+    Raises:
+      ValueError: for a bad number of steps, or what the gradient source says of its inputs.
     """
-    _check_steps(steps)
-    key = jax.random.key(0) if key is None else key
-    X, Y = jnp.asarray(X), jnp.asarray(Y)
-    state = init_run(params, rule, sampler, key)
-    final, trajectory = run_steps_jit(
-        value_and_grad_fn, rule, sampler, state, X, Y,
+    check_steps(steps)
+    _check_source(value_and_grad_fn, params, X, Y, takes_key)
+    statics, traced = _split(value_and_grad_fn, rule, sampler)
+    return _compiled_run(
+        statics, traced, params, X, Y, key,
         steps=steps, record_params=record_params, takes_key=takes_key,
     )  # fmt: skip
-    return final.params, trajectory
 
 
 def run_gd(value_and_grad_fn: Callable, params: Any, X: jax.Array, Y: jax.Array, *, lr, steps: int):
     """Full-batch gradient descent, w ← w − η ∂L(S, w)/∂w, for ``steps`` steps.
 
-    One ``jit``-compiled ``lax.scan``; ``lr`` may be traced (``vmap`` over it for a sweep).
+    ``lr`` may be traced (``vmap`` over it for a sweep).
 
     Returns:
       (final_params, losses): one loss per step, that of the whole set before the step.
     """
-    _check_steps(steps)
-    _check_lr(lr)
-    return _run_gd(value_and_grad_fn, params, X, Y, lr=lr, steps=steps)
-
-
-@partial(jax.jit, static_argnames=("value_and_grad_fn", "steps"))
-def _run_gd(value_and_grad_fn, params, X, Y, *, lr, steps):
-    rule, sampler = gd(lr), full_batch()
-    state = init_run(params, rule, sampler, jax.random.key(0))
-    final, trajectory = run_steps(value_and_grad_fn, rule, sampler, state, X, Y, steps=steps)
-    return final.params, trajectory.losses
+    final, trajectory = run(
+        value_and_grad_fn, params, X, Y, rule=gd(lr), sampler=full_batch(), steps=steps
+    )
+    return final, trajectory.losses
 
 
 def run_sgd(
@@ -179,27 +240,13 @@ def run_sgd(
     """SGD: with ``batch_size=1`` the lecture's rule — pick p in 0…P−1, step on
     ∂L(x[p], y[p], w)/∂w; with a larger batch, minibatches from a shuffle each epoch.
 
-    One ``jit``-compiled ``lax.scan``; ``lr`` and ``key`` may be traced (sweeps).
+    ``lr`` and ``key`` may be traced (sweeps).
 
     Returns:
       (final_params, losses): one loss per step, that of the batch the step used.
     """
-    _check_steps(steps)
-    _check_lr(lr)
-    minibatch(batch_size)  # validates batch_size
-    return _run_sgd(
-        value_and_grad_fn, params, X, Y, lr=lr, steps=steps, key=key, batch_size=batch_size
+    sampler = per_sample() if batch_size == 1 else minibatch(batch_size)
+    final, trajectory = run(
+        value_and_grad_fn, params, X, Y, rule=gd(lr), sampler=sampler, steps=steps, key=key
     )
-
-
-@partial(jax.jit, static_argnames=("value_and_grad_fn", "steps", "batch_size"))
-def _run_sgd(value_and_grad_fn, params, X, Y, *, lr, steps, key, batch_size):
-    rule, sampler = gd(lr), per_sample() if batch_size == 1 else minibatch(batch_size)
-    state = init_run(params, rule, sampler, key)
-    final, trajectory = run_steps(value_and_grad_fn, rule, sampler, state, X, Y, steps=steps)
-    return final.params, trajectory.losses
-
-
-def _check_steps(steps) -> None:
-    if not isinstance(steps, int) or isinstance(steps, bool) or steps < 1:
-        raise ValueError(f"steps must be a positive integer, got {steps!r}")
+    return final, trajectory.losses

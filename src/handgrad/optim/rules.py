@@ -10,6 +10,9 @@ which gradient g is (see ``handgrad.optim.samplers``); the rule itself is one of
 - any ``optax.GradientTransformation`` (momentum, Adam, …): the rules here are
   ``optax.GradientTransformation`` themselves, so the training loop takes either.
 
+The rules here hold η as a leaf of a ``jax.tree_util.Partial``, not in a closure, so a
+compiled run traces it: a new learning rate reuses the compiled program.
+
 >>> import jax.numpy as jnp
 >>> rule = gd(0.1)
 >>> updates, _ = rule.update(jnp.array([1.0, -2.0]), rule.init(jnp.zeros(2)))
@@ -26,7 +29,10 @@ import jax.flatten_util
 import jax.numpy as jnp
 import numpy as np
 import optax
+from jax.tree_util import Partial
 from jax.typing import ArrayLike
+
+from handgrad._validate import check_lr
 
 
 class GDState(NamedTuple):
@@ -35,22 +41,35 @@ class GDState(NamedTuple):
     count: jax.Array
 
 
+def _init(params: Any) -> GDState:
+    return GDState(jnp.zeros((), jnp.int32))
+
+
+def _gd_update(lr, grads: Any, state: GDState, params: Any = None):
+    updates = jax.tree_util.tree_map(lambda g: -jnp.asarray(lr, g.dtype) * g, grads)
+    return updates, GDState(state.count + 1)
+
+
 def gd(lr: ArrayLike) -> optax.GradientTransformation:
     """w ← w − η g, the lecture's gradient step (η may be traced, e.g. for a sweep).
 
     Raises:
       ValueError: if a concrete η is not a finite positive scalar.
     """
-    _check_lr(lr)
+    check_lr(lr)
+    return optax.GradientTransformation(_init, Partial(_gd_update, lr))
 
-    def init(params: Any) -> GDState:
-        return GDState(jnp.zeros((), jnp.int32))
 
-    def update(grads: Any, state: GDState, params: Any = None):
-        updates = jax.tree_util.tree_map(lambda g: -jnp.asarray(lr, g.dtype) * g, grads)
-        return updates, GDState(state.count + 1)
+def _preconditioned_init(n: int, params: Any) -> GDState:
+    size = jax.flatten_util.ravel_pytree(params)[0].size
+    if size != n:
+        raise ValueError(f"eta is {n} × {n} but the parameters have {size} entries")
+    return GDState(jnp.zeros((), jnp.int32))
 
-    return optax.GradientTransformation(init, update)
+
+def _preconditioned_update(eta, grads: Any, state: GDState, params: Any = None):
+    g, unravel = jax.flatten_util.ravel_pytree(grads)
+    return unravel(-(jnp.asarray(eta, g.dtype) @ g)), GDState(state.count + 1)
 
 
 def preconditioned_gd(eta: ArrayLike, *, atol: float = 1e-10) -> optax.GradientTransformation:
@@ -76,26 +95,6 @@ def preconditioned_gd(eta: ArrayLike, *, atol: float = 1e-10) -> optax.GradientT
         raise ValueError(
             f"eta must be positive semi-definite, but its smallest eigenvalue is {lowest:.3e}"
         )
-    n = eta.shape[0]
-
-    def init(params: Any) -> GDState:
-        size = jax.flatten_util.ravel_pytree(params)[0].size
-        if size != n:
-            raise ValueError(f"eta is {n} × {n} but the parameters have {size} entries")
-        return GDState(jnp.zeros((), jnp.int32))
-
-    def update(grads: Any, state: GDState, params: Any = None):
-        g, unravel = jax.flatten_util.ravel_pytree(grads)
-        return unravel(-(jnp.asarray(eta, g.dtype) @ g)), GDState(state.count + 1)
-
-    return optax.GradientTransformation(init, update)
-
-
-def _check_lr(lr) -> None:
-    """Raises ``ValueError`` unless a concrete η is a finite positive scalar."""
-    try:
-        value = np.asarray(lr)
-    except jax.errors.TracerArrayConversionError:
-        return
-    if value.ndim != 0 or not np.isfinite(value) or value <= 0:
-        raise ValueError(f"the learning rate must be a finite number > 0, got {lr!r}")
+    return optax.GradientTransformation(
+        Partial(_preconditioned_init, eta.shape[0]), Partial(_preconditioned_update, eta)
+    )

@@ -11,6 +11,9 @@ what it draws in one go, and a resumed run continues bit for bit.
 - ``per_sample()``: the lecture's SGD, "pick p in 0…P−1": one index drawn uniformly.
 - ``minibatch(B)``: shuffle without replacement each epoch, then take B at a time; the
   last batch of an epoch holds the P mod B samples left over (when B does not divide P).
+
+The schedules are module-level functions (the batch size a ``jax.tree_util.Partial`` leaf), so
+two equal samplers are equal to a compiled run, which compiles once for both.
 """
 
 from __future__ import annotations
@@ -20,6 +23,9 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+from jax.tree_util import Partial
+
+from handgrad._validate import check_positive_int
 
 
 class SamplerState(NamedTuple):
@@ -51,52 +57,46 @@ def _advance(state: SamplerState, steps: int) -> SamplerState:
     return state._replace(count=state.count + steps)
 
 
+def _full_batch_schedule(state: SamplerState, P: int, steps: int):
+    return (jnp.zeros((steps,), jnp.int32), (None,)), _advance(state, steps)
+
+
 def full_batch() -> Sampler:
     """All P samples, every step."""
+    return Sampler("full_batch", _init, _full_batch_schedule)
 
-    def schedule(state, P, steps):
-        return (jnp.zeros((steps,), jnp.int32), (None,)), _advance(state, steps)
 
-    return Sampler("full_batch", _init, schedule)
+def _per_sample_schedule(state: SamplerState, P: int, steps: int):
+    counts = state.count + jnp.arange(steps, dtype=jnp.int32)
+    draw = lambda c: jax.random.randint(jax.random.fold_in(state.key, c), (1,), 0, P)
+    return (jnp.zeros((steps,), jnp.int32), (jax.vmap(draw)(counts),)), _advance(state, steps)
 
 
 def per_sample() -> Sampler:
     """One sample p drawn uniformly from 0…P−1 each step (with replacement)."""
+    return Sampler("per_sample", _init, _per_sample_schedule)
 
-    def schedule(state, P, steps):
-        counts = state.count + jnp.arange(steps, dtype=jnp.int32)
-        p = jax.vmap(lambda c: jax.random.randint(jax.random.fold_in(state.key, c), (1,), 0, P))(
-            counts
-        )
-        return (jnp.zeros((steps,), jnp.int32), (p,)), _advance(state, steps)
 
-    return Sampler("per_sample", _init, schedule)
+def _minibatch_schedule(batch_size: int, state: SamplerState, P: int, steps: int):
+    B = min(batch_size, P)
+    per_epoch, rest = -(-P // B), P % B
+    counts = state.count + jnp.arange(steps, dtype=jnp.int32)
+    epoch, k = counts // per_epoch, counts % per_epoch
+    first = state.count // per_epoch
+    # every epoch this chunk touches (at most steps // per_epoch + 2), shuffled once
+    epochs = first + jnp.arange(steps // per_epoch + 2, dtype=jnp.int32)
+    shuffle = lambda e: jax.random.permutation(jax.random.fold_in(state.key, e), P)
+    order = jax.vmap(shuffle)(epochs)[epoch - first]  # (steps, P)
+    start = jnp.minimum(k * B, P - B)
+    full = jax.vmap(lambda o, s: jax.lax.dynamic_slice(o, (s,), (B,)))(order, start)
+    if rest == 0:
+        return (jnp.zeros((steps,), jnp.int32), (full,)), _advance(state, steps)
+    last = order[:, P - rest :]
+    which = (k == per_epoch - 1).astype(jnp.int32)
+    return (which, (full, last)), _advance(state, steps)
 
 
 def minibatch(batch_size: int) -> Sampler:
     """Batches of ``batch_size`` from a fresh shuffle each epoch; a short last batch."""
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
-
-    def schedule(state, P, steps):
-        B = min(batch_size, P)
-        per_epoch, rest = -(-P // B), P % B
-        counts = state.count + jnp.arange(steps, dtype=jnp.int32)
-        epoch, k = counts // per_epoch, counts % per_epoch
-        first = state.count // per_epoch
-        # every epoch this chunk touches (at most steps // per_epoch + 2), shuffled once
-        epochs = first + jnp.arange(steps // per_epoch + 2, dtype=jnp.int32)
-        orders = jax.vmap(lambda e: jax.random.permutation(jax.random.fold_in(state.key, e), P))(
-            epochs
-        )
-        order = orders[epoch - first]  # (steps, P)
-        full = jax.vmap(lambda o, s: jax.lax.dynamic_slice(o, (s,), (B,)))(
-            order, jnp.minimum(k * B, P - B)
-        )
-        if rest == 0:
-            return (jnp.zeros((steps,), jnp.int32), (full,)), _advance(state, steps)
-        last = order[:, P - rest :]
-        which = (k == per_epoch - 1).astype(jnp.int32)
-        return (which, (full, last)), _advance(state, steps)
-
-    return Sampler(f"minibatch({batch_size})", _init, schedule)
+    check_positive_int("batch_size", batch_size)
+    return Sampler(f"minibatch({batch_size})", _init, Partial(_minibatch_schedule, batch_size))

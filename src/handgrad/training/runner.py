@@ -21,7 +21,7 @@ import numpy as np
 
 from handgrad.check.gradcheck import _rel
 from handgrad.check.shapes import _path_name
-from handgrad.optim.loop import RunState, init_run, run_steps_jit
+from handgrad.optim.loop import RunState, init_run, run_steps
 from handgrad.training.checkpoint import (
     checkpoint_path,
     list_checkpoints,
@@ -178,7 +178,7 @@ def train(cfg: Config, run_dir: str, *, resume: bool = False, progress: bool = T
     try:
         while step < total:
             stop = _boundaries(step, cfg)
-            new, trajectory = run_steps_jit(
+            new, trajectory = run_steps(
                 s.value_and_grad, s.rule, s.sampler, state, s.X_train, s.Y_train,
                 steps=stop - step, takes_key=s.takes_key,
             )  # fmt: skip

@@ -19,6 +19,7 @@ from handgrad.models.linear import linear, linear_objective
 from handgrad.models.mlp import mlp, mlp_init, mlp_objective
 from handgrad.models.mlp1 import mlp1, mlp1_init, mlp1_objective
 from handgrad.optim import gradient_free
+from handgrad.optim.autodiff import autodiff
 from handgrad.optim.rules import gd, preconditioned_gd
 from handgrad.optim.samplers import Sampler, full_batch, minibatch, per_sample
 from handgrad.training.config import Config, ConfigError
@@ -97,7 +98,7 @@ def build(cfg: Config) -> Setup:
     if grad == "hand":
         value_and_grad = hand
     elif grad == "autodiff":
-        value_and_grad = jax.value_and_grad(objective)
+        value_and_grad = autodiff(objective)
     elif grad == "finite_difference":
         value_and_grad = gradient_free.finite_difference(
             objective, eps=cfg.train.fd_eps
