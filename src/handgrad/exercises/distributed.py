@@ -27,15 +27,18 @@ import argparse
 import itertools
 import json
 from collections.abc import Sequence
+from functools import partial
 
 import jax
 import numpy as np
 from jax.sharding import Mesh
 from jax.typing import ArrayLike
 
+from handgrad.backprop.d2l import mlp1_hand_value_and_grad
 from handgrad.data.synthetic import spirals
-from handgrad.exercises.parallel import batch_sharding, data_parallel_step, make_mesh, shard_shapes
+from handgrad.exercises.parallel import batch_sharding, make_mesh, shard_params, shard_shapes
 from handgrad.models.mlp1 import mlp1_init
+from handgrad.optim.loop import run_gd
 
 
 def initialize(
@@ -101,16 +104,6 @@ def distributed_problem(seed: int = 0, n_per_class: int = 16, h: int = 16):
     return {k: np.asarray(v) for k, v in params.items()}, X.astype(np.float64), Y
 
 
-def train(params, X: jax.Array, Y: jax.Array, mesh: Mesh, *, steps: int, lr: float, lam: float):
-    """``steps`` data-parallel SGD steps on the global batch: (final params, losses)."""
-    step = data_parallel_step(mesh, lr=lr, lam=lam)
-    losses = []
-    for _ in range(steps):
-        J, params = step(params, X, Y)
-        losses.append(J)
-    return params, np.asarray([float(J) for J in losses])
-
-
 def main(argv: Sequence[str] | None = None) -> dict:
     """The entry point: joins the processes, trains, and process 0 writes ``--out``."""
     parser = argparse.ArgumentParser(
@@ -136,7 +129,9 @@ def main(argv: Sequence[str] | None = None) -> dict:
     rows = process_rows(mesh, P)
     # Every process makes the whole toy set; a real job would load only ``rows``.
     X, Y = global_batch(X_all[rows], Y_all[rows], mesh, P)
-    final, losses = train(params, X, Y, mesh, steps=args.steps, lr=args.lr, lam=args.lam)
+    hand = partial(mlp1_hand_value_and_grad, lam=args.lam)
+    final, losses = run_gd(hand, shard_params(params, mesh), X, Y, lr=args.lr, steps=args.steps)
+    losses = np.asarray(losses)
     summary = {
         "process_id": jax.process_index(),
         "process_count": jax.process_count(),
