@@ -147,3 +147,18 @@ def test_works_on_a_bare_array_and_an_untraceable_hand_gradient():
 def test_unsupported_dtype():
     with pytest.raises(ValueError, match="dtype must be one of"):
         hg.check_gradients(jnp.sum, jnp.ones_like, jnp.ones(2), dtype=jnp.float16)
+
+
+def test_float32_checks_run_in_float32_and_leave_the_flag_alone():
+    seen = []
+
+    def hand(w, X, Y):
+        seen.append((jax.config.jax_enable_x64, jnp.asarray(1.0).dtype))
+        return hg.linear_hand_grad(w, X, Y)
+
+    with jax.enable_x64(False):
+        w, X, Y = jnp.ones(3), jnp.ones((4, 3)), jnp.arange(4.0)
+        report = hg.check_gradients(hg.linear_objective, hand, w, (X, Y), dtype=jnp.float32)
+        assert not jax.config.jax_enable_x64
+    assert seen == [(False, jnp.float32)]  # the hand gradient ran in float32 mode
+    assert report.passed and report.leaves[0].fd <= 1e-4  # against the float64 witness

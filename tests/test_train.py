@@ -287,3 +287,34 @@ def test_a_hand_gradient_that_disagrees_with_autodiff_stops_the_run():
         match=r"at step 100 the hand gradient of leaf W2 disagrees with autodiff: relative error 9.99\d*e-04 > 1e-10",
     ):
         _check_hand_gradients(off, params, 100, 1e-10)
+
+
+def test_precision_is_the_entry_points_choice(tmp_path):
+    """The library never flips jax_enable_x64: a float64 config refuses to build without it,
+    and the handgrad command, the entry point, turns it on for such a config."""
+    import jax
+
+    from handgrad.training.config import ConfigError, load_config
+    from handgrad.training.setup import build
+
+    cfg = load_config(DEFAULT, ["train.dtype=float64"])
+    with jax.enable_x64(False):
+        with pytest.raises(ConfigError, match=r"train.dtype = 'float64' needs JAX's 64-bit mode"):
+            build(cfg)
+        assert not jax.config.jax_enable_x64
+    run = str(tmp_path / "run")
+    settings = [
+        "--set",
+        "optim.steps=20",
+        "--set",
+        "train.chunk=10",
+        "--set",
+        "checkpoint.every=10",
+    ]
+    done = handgrad(
+        "train", DEFAULT, "--set", "train.dtype=float64", *settings, "--out", run, "--no-progress"
+    )
+    assert done.returncode == 0, done.stderr
+    assert params(run)["W1"].dtype == np.float64
+    evaluated = handgrad("eval", run)
+    assert evaluated.returncode == 0 and "test_accuracy" in evaluated.stdout

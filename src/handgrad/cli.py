@@ -37,6 +37,19 @@ def _verify(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _load_config(path: str, overrides: list[str] = ()):
+    """The validated config; JAX's 64-bit mode is switched on here, at the entry point, when
+    the config trains in float64 (the library never flips that flag itself)."""
+    import jax
+
+    from handgrad.training.config import load_config
+
+    cfg = load_config(path, overrides)
+    if cfg.train.dtype == "float64":
+        jax.config.update("jax_enable_x64", True)
+    return cfg
+
+
 def _bad_input_types() -> tuple[type, ...]:
     from handgrad.data import DataError
     from handgrad.training.checkpoint import CheckpointError
@@ -54,8 +67,6 @@ def _fail(command: str, err: Exception) -> int:
 def _train(args: argparse.Namespace) -> int:
     import os
 
-    from handgrad.training.config import load_config
-
     try:
         if args.resume:
             if args.config or args.set or args.out:
@@ -65,11 +76,11 @@ def _train(args: argparse.Namespace) -> int:
             run_dir = args.resume
             if not os.path.isfile(os.path.join(run_dir, "config.toml")):
                 raise FileNotFoundError(f"{run_dir}: not a run folder (it has no config.toml)")
-            cfg = load_config(os.path.join(run_dir, "config.toml"))
+            cfg = _load_config(os.path.join(run_dir, "config.toml"))
         else:
             if not args.config:
                 raise ValueError("give a CONFIG file, or --resume RUN_DIR")
-            cfg = load_config(args.config, args.set)
+            cfg = _load_config(args.config, args.set)
             stem = os.path.splitext(os.path.basename(args.config))[0]
             run_dir = args.out or os.path.join("runs", f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}")
             if os.path.exists(os.path.join(run_dir, "config.toml")):
@@ -94,10 +105,13 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
+    import os
+
     from handgrad.training.runner import evaluate_run
 
     try:
-        metrics = evaluate_run(args.run_dir)
+        cfg = _load_config(os.path.join(args.run_dir, "config.toml"))
+        metrics = evaluate_run(args.run_dir, cfg)
     except _bad_input_types() as err:
         return _fail("eval", err)
     print("  ".join(f"{k} {v:.4g}" for k, v in metrics.items()))
@@ -115,7 +129,6 @@ def _config_show(args: argparse.Namespace) -> int:
 
 
 def _memory(args: argparse.Namespace) -> int:
-    from handgrad.training.config import load_config
     from handgrad.training.inspection import format_memory, memory_report
 
     try:
@@ -124,7 +137,7 @@ def _memory(args: argparse.Namespace) -> int:
         if any(b < 1 for b in args.batch_size):
             raise ValueError(f"--batch-size must be positive, got {args.batch_size}")
         reports = memory_report(
-            load_config(args.config, args.set), args.batch_size, remat_every=args.remat_every
+            _load_config(args.config, args.set), args.batch_size, remat_every=args.remat_every
         )
     except _bad_input_types() as err:
         return _fail("memory", err)
@@ -133,12 +146,11 @@ def _memory(args: argparse.Namespace) -> int:
 
 
 def _graph(args: argparse.Namespace) -> int:
-    from handgrad.training.config import load_config
     from handgrad.training.inspection import objective_graph
 
     try:
         objective_graph(
-            load_config(args.config, args.set),
+            _load_config(args.config, args.set),
             args.out,
             backward=args.backward,
             samples=args.samples,

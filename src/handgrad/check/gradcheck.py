@@ -25,6 +25,7 @@ True
 
 from __future__ import annotations
 
+import contextlib
 import math
 import warnings
 from collections.abc import Callable, Mapping
@@ -34,7 +35,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from handgrad.check.shapes import _path_name, check_gradient_shapes
+from handgrad.check.shapes import check_gradient_shapes, leaf_name
 
 TOLERANCES = {  # dtype name -> (rtol for grad/vjp/jvp, rtol for finite differences)
     "float64": (1e-12, 1e-6),
@@ -119,7 +120,8 @@ def _cast(tree: Any, dtype) -> Any:
     return jax.tree_util.tree_map(cast, tree)
 
 
-def _rel(a, b) -> float:
+def relative_error(a, b) -> float:
+    """‖a − b‖ / max(‖a‖, ‖b‖) in float64, 0 for two zeros, ∞ if either is not finite."""
     a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
     if not (np.all(np.isfinite(a)) and np.all(np.isfinite(b))):
         return math.inf
@@ -160,7 +162,9 @@ def check_gradients(
       params: the point w at which to check; floating leaves are cast to ``dtype``.
       args, kwargs: further arguments of both functions; floating arrays are cast too.
       dtype: float64 (default) or float32, the precision of the hand and autodiff
-        gradients; the finite-difference witness always runs in float64.
+        gradients. float64 work, and the finite-difference witness, which always runs in
+        float64, hold JAX's 64-bit mode for their calls only (a scoped ``jax.enable_x64``);
+        float32 work runs in float32 as the caller has set JAX up.
       rtol: tolerance for grad/vjp/jvp (default 1e-12 in float64, 1e-5 in float32).
       fd_rtol: tolerance for finite differences (default 1e-6, or 1e-4 in float32).
       fd_step: the step ε of the central differences.
@@ -189,11 +193,10 @@ def check_gradients(
     fd_rtol = default_fd_rtol if fd_rtol is None else fd_rtol
     kwargs = dict(kwargs or {})
     key = jax.random.key(0) if key is None else key
-    with jax.enable_x64(True):
-        leaves = _check(
-            objective, hand_grad, params, args, kwargs, dtype_name, fd_step,
-            num_directions, key, kink_inputs, jax.jit if jit else (lambda f: f),
-        )  # fmt: skip
+    leaves = _check(
+        objective, hand_grad, params, args, kwargs, dtype_name, fd_step,
+        num_directions, key, kink_inputs, jax.jit if jit else (lambda f: f),
+    )  # fmt: skip
     report = GradCheckReport(tuple(leaves), dtype_name, rtol, fd_rtol)
     if raise_on_failure and not report.passed:
         raise GradientCheckError(
@@ -202,52 +205,64 @@ def check_gradients(
     return report
 
 
+def _working_precision(dtype: str):
+    """float64 work needs JAX's 64-bit mode: held for the checker's calls only (a scoped
+    ``jax.enable_x64``, never the global flag); float32 work runs as the caller set JAX."""
+    return jax.enable_x64(True) if dtype == "float64" else contextlib.nullcontext()
+
+
 def _check(
     objective, hand_grad, params, args, kwargs, dtype, fd_step, n_dir, key, kink_inputs, jit
 ):
-    p, a = _cast(params, dtype), _cast(tuple(args), dtype)
-    p64, a64 = _cast(params, jnp.float64), _cast(tuple(args), jnp.float64)
+    working, witness = (lambda: _working_precision(dtype)), (lambda: jax.enable_x64(True))
+    with working():
+        p, a = _cast(params, dtype), _cast(tuple(args), dtype)
 
-    def J(p_):
-        return objective(p_, *a, **kwargs)
+        def J(p_):
+            return objective(p_, *a, **kwargs)
 
-    def autodiff(p_):
-        J_p, pullback = jax.vjp(J, p_)
-        return jax.grad(J)(p_), pullback(jnp.ones_like(J_p))[0]
+        def autodiff(p_):
+            J_p, pullback = jax.vjp(J, p_)
+            return jax.grad(J)(p_), pullback(jnp.ones_like(J_p))[0]
 
-    J64 = jit(lambda p_: objective(p_, *a64, **kwargs))
-    forward = jit(lambda p_, t: jax.jvp(J, (p_,), (t,))[1])
-    kinks = None
-    if kink_inputs is not None:
-        kinks = jit(lambda p_, t: jax.jvp(lambda q: kink_inputs(q, *a64, **kwargs), (p_,), (t,)))
+        forward = jit(lambda p_, t: jax.jvp(J, (p_,), (t,))[1])
+        g_hand = hand_grad(p, *a, **kwargs)
+        check_gradient_shapes(p, g_hand, name="hand_grad")
+        g_auto, g_vjp = jit(autodiff)(p)
+    with witness():  # the finite-difference witness, always in float64
+        p64, a64 = _cast(params, jnp.float64), _cast(tuple(args), jnp.float64)
+        J64 = jit(lambda p_: objective(p_, *a64, **kwargs))
+        kinks = None
+        if kink_inputs is not None:
+            kinks = jit(
+                lambda p_, t: jax.jvp(lambda q: kink_inputs(q, *a64, **kwargs), (p_,), (t,))
+            )
+        flat_p, treedef = jax.tree_util.tree_flatten_with_path(p64)
+        zeros = [jnp.zeros_like(leaf) for _, leaf in flat_p]
 
-    g_hand = hand_grad(p, *a, **kwargs)
-    check_gradient_shapes(p, g_hand, name="hand_grad")
-    g_auto, g_vjp = jit(autodiff)(p)
-
-    flat_p, treedef = jax.tree_util.tree_flatten_with_path(p64)
     flat_hand = jax.tree_util.tree_leaves(g_hand)
     flat_auto, flat_vjp = jax.tree_util.tree_leaves(g_auto), jax.tree_util.tree_leaves(g_vjp)
-    zeros = [jnp.zeros_like(leaf) for _, leaf in flat_p]
     reports = []
     for i, (path, leaf) in enumerate(flat_p):
-        name = _path_name(path)
+        name = leaf_name(path)
         g = np.asarray(flat_hand[i], np.float64)
         g_norm = float(np.linalg.norm(g)) if np.all(np.isfinite(g)) else math.inf
         jvp_err = fd_err = 0.0
         crossings = 0
         for k in jax.random.split(jax.random.fold_in(key, i), n_dir):
-            v = jax.random.normal(k, leaf.shape, jnp.float64)
-            tangent = jax.tree_util.tree_unflatten(treedef, zeros[:i] + [v] + zeros[i + 1 :])
+            with witness():
+                v = jax.random.normal(k, leaf.shape, jnp.float64)
+                tangent = jax.tree_util.tree_unflatten(treedef, zeros[:i] + [v] + zeros[i + 1 :])
+                plus = jax.tree_util.tree_map(lambda w, d: w + fd_step * d, p64, tangent)
+                minus = jax.tree_util.tree_map(lambda w, d: w - fd_step * d, p64, tangent)
+                fd = (J64(plus) - J64(minus)) / (2 * fd_step)
+                if kinks is not None:
+                    crossings += _kink_crossings(*kinks(p64, tangent), fd_step)
+            with working():
+                t = forward(p, _cast(tangent, dtype))
             gv = float(np.sum(g * np.asarray(v)))
-            t = forward(p, _cast(tangent, dtype))
             jvp_err = max(jvp_err, _rel_directional(t, gv, g_norm))
-            plus = jax.tree_util.tree_map(lambda w, d: w + fd_step * d, p64, tangent)
-            minus = jax.tree_util.tree_map(lambda w, d: w - fd_step * d, p64, tangent)
-            fd = (J64(plus) - J64(minus)) / (2 * fd_step)
             fd_err = max(fd_err, _rel_directional(fd, gv, g_norm))
-            if kinks is not None:
-                crossings += _kink_crossings(*kinks(p64, tangent), fd_step)
         if crossings:
             warnings.warn(
                 f"leaf {name}: {crossings} ReLU inputs lie within the finite-difference step "
@@ -256,16 +271,9 @@ def _check(
                 KinkWarning,
                 stacklevel=4,
             )
+        grad_err, vjp_err = relative_error(g, flat_auto[i]), relative_error(g, flat_vjp[i])
         reports.append(
-            LeafReport(
-                name,
-                tuple(leaf.shape),
-                _rel(g, flat_auto[i]),
-                _rel(g, flat_vjp[i]),
-                jvp_err,
-                fd_err,
-                crossings,
-            )
+            LeafReport(name, tuple(leaf.shape), grad_err, vjp_err, jvp_err, fd_err, crossings)
         )
     return reports
 

@@ -49,8 +49,8 @@ def gradient_shape(f: Callable[..., Any], X: Any, *args, **kwargs) -> Any:
     return jax.tree_util.tree_map(lambda g: tuple(g.shape), grads)
 
 
-def _path_name(path) -> str:
-    """A leaf's name as the gradient harness prints it: "W1", "0.W", or "params" for a bare array."""
+def leaf_name(path) -> str:
+    """A leaf's name from its pytree path: "W1", "0.W", or "params" for a bare array."""
     parts = []
     for key in path:
         for attr in ("key", "idx", "name"):
@@ -58,6 +58,11 @@ def _path_name(path) -> str:
                 parts.append(str(getattr(key, attr)))
                 break
     return ".".join(parts) or "params"
+
+
+def leaf_names(tree: Any) -> list[str]:
+    """The names of ``tree``'s leaves, in ``tree_leaves`` order (``leaf_name`` of each path)."""
+    return [leaf_name(path) for path, _ in jax.tree_util.tree_flatten_with_path(tree)[0]]
 
 
 def check_gradient_shapes(params: Any, grads: Any, *, name: str = "gradient") -> None:
@@ -79,5 +84,5 @@ def check_gradient_shapes(params: Any, grads: Any, *, name: str = "gradient") ->
             if len(p_shape) == 2 and g_shape == p_shape[::-1]:
                 hint = " — it is the transpose: e.g. write ∂J/∂W = δ xᵀ (out × in), not x δᵀ"
             raise ValueError(
-                f"{name} leaf {_path_name(path)} has shape {g_shape}, expected {p_shape}: {SHAPE_RULE}{hint}"
+                f"{name} leaf {leaf_name(path)} has shape {g_shape}, expected {p_shape}: {SHAPE_RULE}{hint}"
             )

@@ -19,8 +19,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from handgrad.check.gradcheck import _rel
-from handgrad.check.shapes import _path_name
+from handgrad.check.gradcheck import relative_error
+from handgrad.check.shapes import leaf_names
 from handgrad.optim.loop import RunState, init_run, run_steps
 from handgrad.training.checkpoint import (
     checkpoint_path,
@@ -28,7 +28,7 @@ from handgrad.training.checkpoint import (
     load_checkpoint,
     save_checkpoint,
 )
-from handgrad.training.config import Config, dump_config
+from handgrad.training.config import Config, dump_config, load_config
 from handgrad.training.metrics import plot_metrics
 from handgrad.training.setup import Setup, build
 
@@ -38,9 +38,8 @@ class TrainingError(RuntimeError):
 
 
 def _leaf_names(tree: Any) -> list[str]:
-    """Leaf names as the gradient checker prints them (W1, 0.W, …; "w" for a bare array)."""
-    names = [_path_name(path) for path, _ in jax.tree_util.tree_flatten_with_path(tree)[0]]
-    return ["w" if n == "params" else n for n in names]
+    """Leaf names as the gradient checker prints them (W1, 0.W, …), "w" for a bare array."""
+    return ["w" if n == "params" else n for n in leaf_names(tree)]
 
 
 def save_params(path: str, params: Any) -> None:
@@ -98,7 +97,7 @@ def _check_hand_gradients(both, params: Any, step: int, tol: float) -> None:
     for name, a, b in zip(
         _leaf_names(params), jax.tree_util.tree_leaves(g), jax.tree_util.tree_leaves(g_ref)
     ):
-        err = _rel(a, b)
+        err = relative_error(a, b)
         if not err <= tol:
             raise TrainingError(
                 f"at step {step} the hand gradient of leaf {name} disagrees with autodiff: "
@@ -238,11 +237,13 @@ def finish(cfg: Config, s: Setup, state: RunState, run_dir: str, evaluate) -> di
     return summary
 
 
-def evaluate_run(run_dir: str) -> dict:
-    """The metrics of a finished run's ``params.npz`` (``handgrad eval``)."""
-    from handgrad.training.config import load_config
+def evaluate_run(run_dir: str, cfg: Config | None = None) -> dict:
+    """The metrics of a finished run's ``params.npz`` (``handgrad eval``).
 
-    cfg = load_config(os.path.join(run_dir, "config.toml"))
+    ``cfg`` is the run's ``config.toml``, read here when not given.
+    """
+    if cfg is None:
+        cfg = load_config(os.path.join(run_dir, "config.toml"))
     s = build(cfg)
     path = os.path.join(run_dir, "params.npz")
     if not os.path.exists(path):

@@ -70,7 +70,11 @@ def build(cfg: Config) -> Setup:
                           "data set, or use model.name = 'mlp' with model.hidden = [] for a linear classifier")  # fmt: skip
     dtype = jnp.dtype(cfg.train.dtype)
     if dtype == jnp.float64 and not jax.config.jax_enable_x64:
-        jax.config.update("jax_enable_x64", True)
+        raise ConfigError(
+            "train.dtype = 'float64' needs JAX's 64-bit mode, which is the caller's to choose: "
+            'call jax.config.update("jax_enable_x64", True) before building the run '
+            "(the handgrad command does so for a float64 config)"
+        )
     X_train, X_test = jnp.asarray(data.X_train, dtype), jnp.asarray(data.X_test, dtype)
     y_dtype = jnp.int32 if classification else dtype
     Y_train, Y_test = jnp.asarray(data.Y_train, y_dtype), jnp.asarray(data.Y_test, y_dtype)
