@@ -20,3 +20,15 @@ def test_names_later_work_relies_on():
 
 def test_cli_module_runs_as_main():
     assert importlib.util.find_spec("handgrad.__main__") is not None
+
+
+def test_import_handgrad_loads_neither_plotting_nor_data_set_libraries():
+    import subprocess
+    import sys
+
+    probe = "import sys, handgrad; print(sorted(m for m in ('matplotlib', 'sklearn', 'tqdm') if m in sys.modules))"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "[]"

@@ -18,13 +18,14 @@ import os
 import textwrap
 from collections import defaultdict
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
-from matplotlib.figure import Figure
-from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
-from matplotlib.path import Path
 
 from handgrad.exercises.computational_graph import ComputationGraph, backward_graph, trace_graph
+
+if TYPE_CHECKING:  # matplotlib is imported where a graph is drawn: import handgrad stays light
+    from matplotlib.figure import Figure
 
 
 def _layout(graph: ComputationGraph):
@@ -86,6 +87,9 @@ def _rim(centre, toward, box: bool) -> tuple[float, float]:
 
 
 def _draw_on(ax, graph: ComputationGraph, pos, bends, title: str | None) -> None:
+    from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
+    from matplotlib.path import Path
+
     (w, h), boxes = _BOX, {v.id for v in graph.variables}
     for v in graph.variables:
         x, y = pos[v.id]
@@ -121,6 +125,8 @@ def _draw_on(ax, graph: ComputationGraph, pos, bends, title: str | None) -> None
 
 def _figure(graphs: Sequence[ComputationGraph], titles: Sequence[str | None]) -> Figure:
     """The graphs side by side, a column ``_INCH`` wide in each, room for titles above."""
+    from matplotlib.figure import Figure
+
     laid, spans = [_layout(g) for g in graphs], []
     for pos, _ in laid:
         xs, ys = zip(*pos.values()) if pos else ((0.0,), (0.0,))

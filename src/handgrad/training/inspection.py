@@ -8,13 +8,16 @@ and the computational graph of its objective J on a sample, drawn from the trace
 
 from __future__ import annotations
 
-from matplotlib.figure import Figure
+from typing import TYPE_CHECKING
 
 from handgrad.exercises.computational_graph import trace_graph
 from handgrad.exercises.graph_drawing import draw_forward_backward, draw_graph
 from handgrad.exercises.memory import MemoryReport, measure_mlp_memory
 from handgrad.training.config import Config
 from handgrad.training.setup import build
+
+if TYPE_CHECKING:
+    from matplotlib.figure import Figure
 
 
 def model_widths(cfg: Config) -> tuple[list[int], int]:

@@ -8,8 +8,10 @@ keeps its inline plots) and no window ever opens.
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
-from matplotlib.figure import Figure
+if TYPE_CHECKING:  # matplotlib is imported where a figure is drawn: import handgrad stays light
+    from matplotlib.figure import Figure
 
 
 def read_metrics(metrics_path: str) -> list[dict]:
@@ -34,6 +36,8 @@ def read_metrics(metrics_path: str) -> list[dict]:
 
 def metrics_figure(rows: list[dict], *, title: str | None = None) -> Figure:
     """Objective (train and test) and accuracy — or ‖∂J/∂w‖ for regression — against the step."""
+    from matplotlib.figure import Figure
+
     steps = [r["step"] for r in rows]
     fig = Figure(figsize=(10, 4), layout="tight")
     ax_loss, ax_acc = fig.subplots(1, 2)
