@@ -36,7 +36,7 @@ def scaling():
     rows = []
     for depth in (1, 2, 4, 8):
         for P in (32, 256, 1024):
-            r = hg.measure_mlp_memory([64] + [256] * depth + [10], P)
+            r = hg.exercises.measure_mlp_memory([64] + [256] * depth + [10], P)
             rows.append(
                 {
                     "depth": depth,
@@ -77,9 +77,11 @@ def _compare(objectives: dict, repeats: int) -> list[dict]:
                 "variant": k,
                 "dots_emitted": lowered.as_text().count("dot_general"),
                 "dots_compiled": lowered.compile().as_text().count(" dot("),
-                "kept_by_grad_MiB": (hg.residual_bytes(objectives[k], layers, X, Y) - params_bytes)
+                "kept_by_grad_MiB": (
+                    hg.exercises.residual_bytes(objectives[k], layers, X, Y) - params_bytes
+                )
                 / MiB,
-                "xla_train_temp_MiB": hg.xla_memory(
+                "xla_train_temp_MiB": hg.exercises.xla_memory(
                     jax.value_and_grad(objectives[k]), layers, X, Y
                 )["temporaries"]
                 / MiB,
@@ -93,14 +95,16 @@ def _compare(objectives: dict, repeats: int) -> list[dict]:
 def remat(repeats):
     """jax.checkpoint every K of the 8 layers (remat_objective; K = 0: the same code, no remat)."""
     return _compare(
-        {every: partial(hg.remat_objective, every=every) for every in (0, 1, 2, 4, 8)}, repeats
+        {every: partial(hg.exercises.remat_objective, every=every) for every in (0, 1, 2, 4, 8)},
+        repeats,
     )
 
 
 def scan_remat(repeats):
     """The same 8 layers as one lax.scan (scan_objective), with and without a checkpointed step."""
     return _compare(
-        {remat: partial(hg.scan_objective, remat=remat) for remat in (False, True)}, repeats
+        {remat: partial(hg.exercises.scan_objective, remat=remat) for remat in (False, True)},
+        repeats,
     )
 
 

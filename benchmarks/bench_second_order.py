@@ -46,8 +46,8 @@ def hvp_vs_grad(X, Y, repeats):
     fns = {
         "grad (jax.grad)": jax.jit(jax.grad(J)),
         "grad (hand)": jax.jit(hand),
-        "Hv (jvp of jax.grad)": jax.jit(lambda p, X, Y: hg.hvp(jax.grad(J), p, v, X, Y)),
-        "Hv (jvp of hand)": jax.jit(lambda p, X, Y: hg.hvp(hand, p, v, X, Y)),
+        "Hv (jvp of jax.grad)": jax.jit(lambda p, X, Y: hg.exercises.hvp(jax.grad(J), p, v, X, Y)),
+        "Hv (jvp of hand)": jax.jit(lambda p, X, Y: hg.exercises.hvp(hand, p, v, X, Y)),
     }
     t = medians({k: partial(f, params, X, Y) for k, f in fns.items()}, repeats)
     base = t["grad (jax.grad)"]
@@ -61,7 +61,7 @@ def hessian_vs_n(X, Y, repeats):
         params = hg.mlp1_init(jax.random.key(0), 64, h, 10)
         n = jax.flatten_util.ravel_pytree(params)[0].size
         grad = jax.jit(jax.grad(J))
-        hess = jax.jit(lambda p, X, Y: hg.hessian(J, p, X, Y))
+        hess = jax.jit(lambda p, X, Y: hg.exercises.hessian(J, p, X, Y))
         t = medians(
             {"grad": partial(grad, params, X, Y), "hessian": partial(hess, params, X, Y)}, repeats
         )
@@ -82,13 +82,13 @@ def graph_sizes(X, Y):
     params = hg.mlp1_init(jax.random.key(0), 64, 256, 10)
     J = partial(hg.mlp1_objective, **KW)
     hand = partial(hg.mlp1_hand_grads, **KW)
-    count = lambda f: hg.primitive_count(f, params, X, Y)
+    count = lambda f: hg.exercises.primitive_count(f, params, X, Y)
     return {
         "J": count(J),
         "∇J (jax.grad)": count(jax.grad(J)),
         "∇J (hand)": count(hand),
-        "Hv (jvp of jax.grad)": count(lambda p, X, Y: hg.hvp(jax.grad(J), p, p, X, Y)),
-        "Hv (jvp of hand)": count(lambda p, X, Y: hg.hvp(hand, p, p, X, Y)),
+        "Hv (jvp of jax.grad)": count(lambda p, X, Y: hg.exercises.hvp(jax.grad(J), p, p, X, Y)),
+        "Hv (jvp of hand)": count(lambda p, X, Y: hg.exercises.hvp(hand, p, p, X, Y)),
     }
 
 

@@ -15,11 +15,11 @@ def C_of_z(z):  # some cost downstream of z: the "black box" of the lecture
     return hg.squared_error(Y, z) + jnp.sum(jnp.sin(z))
 
 
-@pytest.mark.parametrize("activation", sorted(hg.ACTIVATIONS))
+@pytest.mark.parametrize("activation", sorted(hg.models.ACTIVATIONS))
 def test_through_a_nonlinear_function(activation):
-    h = hg.get_activation(activation).phi
+    h = hg.models.get_activation(activation).phi
     dC_dz = jax.grad(C_of_z)(h(S))
-    dC_ds = hg.through_nonlinearity(dC_dz, S, activation)
+    dC_ds = hg.backprop.through_nonlinearity(dC_dz, S, activation)
     assert rel_err(dC_ds, jax.grad(lambda s: C_of_z(h(s)))(S)) <= 1e-12
 
 
@@ -28,7 +28,7 @@ def test_through_a_weighted_sum():
     C_of_s = lambda s: jnp.sum(jnp.tanh(s) * jnp.array([1.0, 2.0, -1.0])) + s[0] * s[2]
     z = jnp.asarray(0.7)
     dC_ds = jax.grad(C_of_s)(w * z)
-    dC_dz = hg.through_weighted_sum(dC_ds, w)
+    dC_dz = hg.backprop.through_weighted_sum(dC_ds, w)
     assert rel_err(dC_dz, jax.grad(lambda z: C_of_s(w * z))(z)) <= 1e-12
     # the sum of the three variations: dropping any one branch gives a wrong answer
     assert all(rel_err(dC_dz - dC_ds[i] * w[i], dC_dz) > 0.05 for i in range(3))
@@ -36,11 +36,11 @@ def test_through_a_weighted_sum():
 
 @pytest.mark.parametrize("activation", ["tanh", "sigmoid", "softplus", "relu"])
 def test_perturbation_view(activation):
-    h = hg.get_activation(activation).phi
+    h = hg.models.get_activation(activation).phi
     C = lambda s: C_of_z(h(s))
     ds = jnp.array([0.3, -1.0, 0.5, 0.2, -0.4])
     dC_dz = jax.grad(C_of_z)(h(S))
-    dC = hg.perturbation(ds, S, dC_dz, activation)
+    dC = hg.backprop.perturbation(ds, S, dC_dz, activation)
     _, forward_mode = jax.jvp(C, (S,), (ds,))
     assert rel_err(dC, forward_mode) <= 1e-12
     eps = 1e-6  # a real perturbation of s, both ways

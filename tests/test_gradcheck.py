@@ -94,10 +94,11 @@ def test_warns_when_relu_inputs_sit_at_the_kink(problem):
     # a step along v moves it by ε·v[0]·x[0], across the kink.
     w = params["W1"][0]
     X = X.at[0].set(X[0] - (w @ X[0]) / (w @ w) * w)
-    assert abs(float(hg.mlp1_forward_batch(params, X).z[0, 0])) < 1e-15
-    kink = lambda p, X, Y, **kw: hg.mlp1_forward_batch(p, X).z
+    assert abs(float(hg.backprop.mlp1_forward_batch(params, X).z[0, 0])) < 1e-15
+    kink = lambda p, X, Y, **kw: hg.backprop.mlp1_forward_batch(p, X).z
     with pytest.warns(
-        hg.KinkWarning, match=r"leaf W1: \d+ ReLU inputs lie within the finite-difference step"
+        hg.check.KinkWarning,
+        match=r"leaf W1: \d+ ReLU inputs lie within the finite-difference step",
     ):
         report = hg.check_gradients(
             hg.mlp1_objective, hg.mlp1_hand_grads, params, (X, Y), {"lam": 0.1},
@@ -108,7 +109,7 @@ def test_warns_when_relu_inputs_sit_at_the_kink(problem):
 
 def test_no_kink_warning_away_from_the_kink(problem):
     params, X, Y = problem
-    kink = lambda p, X, Y, **kw: hg.mlp1_forward_batch(p, X).z
+    kink = lambda p, X, Y, **kw: hg.backprop.mlp1_forward_batch(p, X).z
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         hg.check_gradients(

@@ -62,7 +62,7 @@ def test_fits_the_nearest_neighbour_model_where_gradients_are_zero():
     W0 = jnp.array(
         [[-1.0, 0.5], [1.0, 0.5]]
     )  # prototypes on the wrong sides: every prediction wrong
-    J = hg.nearest_neighbour_objective
+    J = hg.models.nearest_neighbour_objective
     assert float(J(W0, X, Y)) == 1.0
     autodiff = jax.value_and_grad(J)
     W_gd, _ = hg.run(autodiff, W0, X, Y, rule=hg.gd(0.5), sampler=hg.full_batch(), steps=50)

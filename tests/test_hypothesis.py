@@ -17,7 +17,7 @@ dims = st.integers(min_value=1, max_value=9)
 @settings(max_examples=25, deadline=None, derandomize=True)
 @given(
     d=dims, h=dims, q=dims, P=st.integers(1, 12),
-    activation=st.sampled_from(sorted(hg.ACTIVATIONS)), loss=st.sampled_from(sorted(hg.COSTS)),
+    activation=st.sampled_from(sorted(hg.models.ACTIVATIONS)), loss=st.sampled_from(sorted(hg.models.COSTS)),
     bias=st.booleans(), lam=st.floats(0.0, 2.0), seed=st.integers(0, 2**16),
 )  # fmt: skip
 def test_mlp1_hand_grads_equal_jax_grad(d, h, q, P, activation, loss, bias, lam, seed):

@@ -14,7 +14,7 @@ from handgrad.exercises.graph_drawing import draw_forward_backward, draw_graph, 
 from helpers import randn
 
 D2L_J = functools.partial(
-    handgrad.mlp1_sample_objective, lam=0.1, activation="relu", loss="softmax_cross_entropy"
+    handgrad.models.mlp1_sample_objective, lam=0.1, activation="relu", loss="softmax_cross_entropy"
 )
 
 

@@ -2,7 +2,8 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from handgrad import linear_objective, loss_surface
+from handgrad import linear_objective
+from handgrad.optim import loss_surface
 from helpers import randn
 
 

@@ -18,7 +18,7 @@ def test_linear_model_is_the_weighted_sum():
 @pytest.mark.parametrize("P", [1, 10])
 def test_hand_gradient_equals_autodiff(P, q, dtype):
     kw, kx, ky = jax.random.split(jax.random.key(P), 3)
-    w = hg.linear_init(kw, 4, q, dtype)
+    w = hg.models.linear_init(kw, 4, q, dtype)
     X = jax.random.normal(kx, (P, 4), dtype)
     Y = jax.random.normal(ky, (P,) if q is None else (P, q), dtype)
     hand = hg.linear_hand_grad(w, X, Y)
@@ -28,7 +28,11 @@ def test_hand_gradient_equals_autodiff(P, q, dtype):
 
 def test_hand_gradient_passes_every_oracle():
     kw, kx, ky = jax.random.split(jax.random.key(1), 3)
-    w, X, Y = hg.linear_init(kw, 5, 2), jax.random.normal(kx, (8, 5)), jax.random.normal(ky, (8, 2))
+    w, X, Y = (
+        hg.models.linear_init(kw, 5, 2),
+        jax.random.normal(kx, (8, 5)),
+        jax.random.normal(ky, (8, 2)),
+    )
     report = hg.check_gradients(hg.linear_objective, hg.linear_hand_grad, w, (X, Y))
     assert report.passed and report.leaves[0].fd < 1e-8
 

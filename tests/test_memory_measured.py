@@ -9,7 +9,7 @@ from helpers import randn, rel_err
 
 
 def report(widths, P, **kw):
-    return hg.measure_mlp_memory(widths, P, **kw)
+    return hg.exercises.measure_mlp_memory(widths, P, **kw)
 
 
 def test_what_jax_grad_keeps_is_what_the_hand_backward_keeps_plus_relus_masks():
@@ -63,9 +63,9 @@ def test_remat_keeps_less_and_changes_nothing_else():
     kw = dict(activation="tanh", loss="softmax_cross_entropy", lam=0.1)
     J, g = jax.jit(jax.value_and_grad(partial(hg.mlp_objective, **kw)))(layers, X, Y)
     for every in (0, 1, 2, 3):
-        J_r, g_r = jax.jit(jax.value_and_grad(partial(hg.remat_objective, every=every, **kw)))(
-            layers, X, Y
-        )
+        J_r, g_r = jax.jit(
+            jax.value_and_grad(partial(hg.exercises.remat_objective, every=every, **kw))
+        )(layers, X, Y)
         assert abs(float(J_r - J)) <= 1e-14 * abs(float(J))
         assert (
             rel_err(jax.flatten_util.ravel_pytree(g_r)[0], jax.flatten_util.ravel_pytree(g)[0])
@@ -80,17 +80,19 @@ def test_remat_keeps_less_and_changes_nothing_else():
 
 def test_bad_arguments_are_named():
     with pytest.raises(ValueError, match="every must be a non-negative integer"):
-        hg.remat_objective(
+        hg.exercises.remat_objective(
             [{"W": jnp.ones((2, 2))}], jnp.ones((1, 2)), jnp.zeros(1, jnp.int32), every=-1
         )
     with pytest.raises(ValueError, match="batch_size must be a positive integer"):
-        hg.measure_mlp_memory([2, 3, 2], 0)
+        hg.exercises.measure_mlp_memory([2, 3, 2], 0)
 
 
 def test_residual_bytes_of_a_function_that_keeps_nothing():
-    assert hg.residual_bytes(lambda w: jnp.sum(w), jnp.ones(5)) == 0  # a sum needs no residual
     assert (
-        hg.residual_bytes(lambda w: jnp.sum(w * w), jnp.ones(5, jnp.float32)) == 5 * 4
+        hg.exercises.residual_bytes(lambda w: jnp.sum(w), jnp.ones(5)) == 0
+    )  # a sum needs no residual
+    assert (
+        hg.exercises.residual_bytes(lambda w: jnp.sum(w * w), jnp.ones(5, jnp.float32)) == 5 * 4
     )  # w, once though w · w uses it twice (float32)
 
 
@@ -101,9 +103,9 @@ def test_the_scanned_form_is_the_same_objective_with_and_without_remat():
     kw = dict(activation="tanh", loss="softmax_cross_entropy", lam=0.1)
     J, g = jax.jit(jax.value_and_grad(partial(hg.mlp_objective, **kw)))(layers, X, Y)
     for remat in (False, True):
-        J_s, g_s = jax.jit(jax.value_and_grad(partial(hg.scan_objective, remat=remat, **kw)))(
-            layers, X, Y
-        )
+        J_s, g_s = jax.jit(
+            jax.value_and_grad(partial(hg.exercises.scan_objective, remat=remat, **kw))
+        )(layers, X, Y)
         assert abs(float(J_s - J)) <= 1e-14 * abs(float(J))
         assert (
             rel_err(jax.flatten_util.ravel_pytree(g_s)[0], jax.flatten_util.ravel_pytree(g)[0])
@@ -117,8 +119,8 @@ def test_remat_inside_a_scan_survives_compilation_and_allocates_less():
     X, Y = jax.ShapeDtypeStruct((P, 32), jnp.float32), jax.ShapeDtypeStruct((P,), jnp.int32)
     temps, dots = {}, {}
     for remat in (False, True):
-        step = jax.value_and_grad(partial(hg.scan_objective, remat=remat))
-        temps[remat] = hg.xla_memory(step, layers, X, Y)["temporaries"]
+        step = jax.value_and_grad(partial(hg.exercises.scan_objective, remat=remat))
+        temps[remat] = hg.exercises.xla_memory(step, layers, X, Y)["temporaries"]
         dots[remat] = jax.jit(step).lower(layers, X, Y).compile().as_text().count(" dot(")
     assert dots[True] > dots[False]  # the recomputed forward product is still there
     assert temps[True] < temps[False]  # and what it buys: less memory
@@ -132,4 +134,4 @@ def test_the_scanned_form_needs_equal_square_hidden_layers():
         {"W": jnp.ones((2, 5))},
     ]
     with pytest.raises(ValueError, match="scans equal square hidden layers"):
-        hg.scan_objective(layers, jnp.ones((2, 3)), jnp.zeros(2, jnp.int32))
+        hg.exercises.scan_objective(layers, jnp.ones((2, 3)), jnp.zeros(2, jnp.int32))

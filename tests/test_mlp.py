@@ -2,6 +2,7 @@
 
 import itertools
 
+import chex
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -41,11 +42,11 @@ ACTS = ["relu", "tanh", "sigmoid"]
 # then bias on/off at every depth in float32, the activation cycling with depth.
 GRID = [
     (depth, act, loss, "mixed", jnp.float64)
-    for depth, act, loss in itertools.product(range(1, 7), ACTS, sorted(hg.COSTS))
+    for depth, act, loss in itertools.product(range(1, 7), ACTS, sorted(hg.models.COSTS))
 ] + [
     (depth, ACTS[depth % 3], loss, bias, dtype)
     for depth, loss, bias, dtype in itertools.product(
-        range(1, 7), sorted(hg.COSTS), [False, True], [jnp.float32, jnp.float64]
+        range(1, 7), sorted(hg.models.COSTS), [False, True], [jnp.float32, jnp.float64]
     )
 ]
 
@@ -60,15 +61,6 @@ def test_hand_grads_equal_jax_grad(depth, activation, loss, bias, dtype):
         for name in layer:
             assert hand[k][name].shape == layer[name].shape and hand[k][name].dtype == dtype
             assert rel_err(hand[k][name], auto[k][name]) <= TOL[dtype], (k, name)
-
-
-@pytest.mark.parametrize("activation", ["leaky_relu", "softplus", "identity"])
-def test_other_activations_pass_every_oracle(activation):
-    params, X, Y = problem(3, bias=True, loss="softmax_cross_entropy", dtype=jnp.float64)
-    report = hg.check_gradients(
-        hg.mlp_objective, hg.mlp_hand_grads, params, (X, Y), {"activation": activation, "lam": 0.1}
-    )
-    assert [leaf.path for leaf in report.leaves] == ["0.W", "0.b", "1.W", "1.b", "2.W", "2.b"]
 
 
 def test_penalty_skips_biases_and_lam_defaults_to_zero():
@@ -132,18 +124,16 @@ def test_init_options():
 
 def test_jitted_hand_grads_do_not_recompile():
     params, X, Y = problem(3, bias=True, loss="softmax_cross_entropy", dtype=jnp.float64)
-    traces = []
 
-    def counted(params, X, Y, lam):
-        traces.append(1)  # runs only when jit traces, i.e. before each compilation
+    @jax.jit
+    @chex.assert_max_traces(n=1)
+    def f(params, X, Y, lam):
         return hg.mlp_hand_grads(params, X, Y, lam=lam)
 
-    f = jax.jit(counted)
     f(params, X, Y, 0.1)
     f(jax.tree_util.tree_map(lambda w: -w, params), X + 1, Y, 0.2)
-    assert len(traces) == 1
-    f(params, X[:2], Y[:2], 0.1)
-    assert len(traces) == 2
+    with pytest.raises(AssertionError, match="traced > 1 times"):
+        f(params, X[:2], Y[:2], 0.1)
 
 
 # ------------------------------------------------------------------ d2l's MLP is this MLP
@@ -189,8 +179,8 @@ def test_lam_is_one_keyword_with_one_default_everywhere():
     from handgrad.exercises import remat
 
     functions = [
-        hg.mlp1_objective, hg.mlp1_sample_objective, hg.mlp_objective, hg.mlp1_hand_grads,
-        hg.mlp1_hand_value_and_grad, hg.mlp1_sample_hand_grads, hg.mlp_hand_grads,
+        hg.mlp1_objective, hg.models.mlp1_sample_objective, hg.mlp_objective, hg.mlp1_hand_grads,
+        hg.mlp1_hand_value_and_grad, hg.backprop.mlp1_sample_hand_grads, hg.mlp_hand_grads,
         hg.mlp_hand_value_and_grad, d2l.mlp1_backward, d2l.mlp1_backward_batch,
         remat.remat_objective, remat.scan_objective,
     ]  # fmt: skip

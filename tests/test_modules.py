@@ -17,7 +17,7 @@ def _linear_case(n_in, n_out, bias):
     w = {"W": randn(1, (n_out, n_in))}
     if bias:
         w["b"] = randn(2, (n_out,))
-    return hg.linear_module(bias), w, randn(3, (n_in,))
+    return hg.backprop.linear_module(bias), w, randn(3, (n_in,))
 
 
 CASES = (
@@ -25,7 +25,7 @@ CASES = (
         ("linear", n_in, n_out, bias)
         for n_in, n_out, bias in itertools.product((1, 3, 5), (1, 4), (False, True))
     ]
-    + [(name, d, None, None) for name in sorted(hg.ACTIVATIONS) for d in (1, 6)]
+    + [(name, d, None, None) for name in sorted(hg.models.ACTIVATIONS) for d in (1, 6)]
     + [("flatten", shape, None, None) for shape in ((2, 3, 4), (5,), (3, 1, 2))]
 )
 
@@ -35,8 +35,8 @@ def make(case):
     if kind == "linear":
         return _linear_case(a, b, bias)
     if kind == "flatten":
-        return hg.flatten_module(a), {}, randn(4, a)
-    return hg.activation_module(kind), {}, 2 * randn(5, (a,))
+        return hg.backprop.flatten_module(a), {}, randn(4, a)
+    return hg.backprop.activation_module(kind), {}, 2 * randn(5, (a,))
 
 
 @pytest.mark.parametrize("case", CASES, ids=str)
@@ -74,7 +74,7 @@ def test_hand_vjp_equals_jax_vjp_for_one_sample_and_batches(case, batch):
 def test_jacobian_form_and_vjp_form_agree(case):
     f, w, z = make(case)
     g = randn(8, f.forward(z, w).shape)
-    dz_rows, dw_rows = hg.vjp_from_row_gradients(f, z, w, g)
+    dz_rows, dw_rows = hg.backprop.vjp_from_row_gradients(f, z, w, g)
     dz, dw = f.vjp(z, w, g)
     assert rel_err(dz_rows, dz) <= TOL
     for a, b in zip(jax.tree_util.tree_leaves(dw_rows), jax.tree_util.tree_leaves(dw)):
@@ -89,27 +89,27 @@ def test_lecture_row_gradients_are_transposes_of_d2l_column_gradients():
     cache = hg.mlp1_forward(params, x, activation="tanh")
     back = hg.mlp1_backward(params, cache, y, lam=0.0, activation="tanh")
     g_row = back.dJ_do[None, :]  # [1 × q]
-    out_layer = hg.linear_module(bias=False)
-    dh_row, dW2_row = hg.row_gradients(out_layer, cache.h, {"W": params["W2"]}, g_row)
+    out_layer = hg.backprop.linear_module(bias=False)
+    dh_row, dW2_row = hg.backprop.row_gradients(out_layer, cache.h, {"W": params["W2"]}, g_row)
     assert dh_row.shape == (1, 5)
     assert rel_err(dh_row.T, back.dJ_dh[:, None]) <= TOL  # one is the transpose of the other
     assert rel_err(dW2_row.reshape(4, 5), back.dJ_dW2) <= TOL  # ∂J/∂o hᵀ, raveled row-major
-    hidden = hg.activation_module("tanh")
-    dz_row, _ = hg.row_gradients(hidden, cache.z, {}, dh_row)
+    hidden = hg.backprop.activation_module("tanh")
+    dz_row, _ = hg.backprop.row_gradients(hidden, cache.z, {}, dh_row)
     assert rel_err(dz_row.T, back.dJ_dz[:, None]) <= TOL
 
 
-@pytest.mark.parametrize("name", sorted(hg.COSTS))
+@pytest.mark.parametrize("name", sorted(hg.models.COSTS))
 @pytest.mark.parametrize("batch", [(), (6,)], ids=str)
 def test_cost_modules_start_the_backward_pass(name, batch):
-    cost, q = hg.cost_module(name), 4
+    cost, q = hg.backprop.cost_module(name), 4
     ybar = jax.random.normal(jax.random.key(5), batch + (q,))
     if name == "softmax_cross_entropy":
         y = jax.random.randint(jax.random.key(6), batch, 0, q)
     else:
         y = jax.random.normal(jax.random.key(6), batch + (q,))
     c, pullback = jax.vjp(lambda o: cost.forward(o, y), ybar)
-    per_sample = hg.get_cost(name).C
+    per_sample = hg.models.get_cost(name).C
     expected = per_sample(y, ybar) if not batch else jnp.mean(jax.vmap(per_sample)(y, ybar))
     assert jnp.allclose(c, expected, rtol=1e-14)
     assert rel_err(cost.vjp(ybar, y), pullback(jnp.ones_like(c))[0]) <= TOL

@@ -33,12 +33,12 @@ def test_shapes_and_pytorch_like_init(net):
 
 def test_module_stack_with_flatten_gives_the_same_outputs_and_hand_gradients(net):
     params, image = net
-    modules, entries = hg.mynet_modules(params)
+    modules, entries = hg.backprop.mynet_modules(params)
     states = hg.stack_forward(modules, entries, image)
     assert states[1].shape == (600,)
     assert rel_err(states[-1], hg.mynet(image, params)) <= 1e-14
-    cost, y = hg.cost_module("softmax_cross_entropy"), jnp.asarray(7)
-    _, dz, dw = hg.stack_cost_grads(modules, cost, params=entries, z0=image, y=y)
+    cost, y = hg.backprop.cost_module("softmax_cross_entropy"), jnp.asarray(7)
+    _, dz, dw = hg.backprop.stack_cost_grads(modules, cost, params=entries, z0=image, y=y)
     J = lambda p, x: hg.softmax_cross_entropy(y, hg.mynet(x, p))
     auto_p, auto_x = jax.grad(J, argnums=(0, 1))(params, image)
     assert dz[0].shape == image.shape and rel_err(dz[0], auto_x) <= 1e-12
@@ -93,8 +93,12 @@ def test_equals_the_seeds_pytorch_mynet(net):
     for m, g in zip((model.m0, model.m1, model.m2), hand):
         assert rel_err(m.weight.grad.numpy(), g["W"]) <= 1e-12
         assert rel_err(m.bias.grad.numpy(), g["b"]) <= 1e-12
-    modules, entries = hg.mynet_modules(params)
-    _, dz, _ = hg.stack_cost_grads(
-        modules, hg.cost_module("softmax_cross_entropy"), entries, image, jnp.asarray(label)
+    modules, entries = hg.backprop.mynet_modules(params)
+    _, dz, _ = hg.backprop.stack_cost_grads(
+        modules,
+        hg.backprop.cost_module("softmax_cross_entropy"),
+        entries,
+        image,
+        jnp.asarray(label),
     )
     assert rel_err(x.grad.numpy(), dz[0]) <= 1e-12

@@ -8,13 +8,14 @@ import handgrad as hg
 def test_output_is_the_index_of_the_closest_row():
     W = jnp.array([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]])
     assert [
-        int(hg.nearest_neighbour(jnp.array(x), W)) for x in ([1.0, 1.0], [9.0, 2.0], [2.0, 7.0])
+        int(hg.models.nearest_neighbour(jnp.array(x), W))
+        for x in ([1.0, 1.0], [9.0, 2.0], [2.0, 7.0])
     ] == [0, 1, 2]
 
 
 def test_ties_go_to_the_lowest_index():
     W = jnp.array([[1.0, 0.0], [-1.0, 0.0]])
-    assert int(hg.nearest_neighbour(jnp.zeros(2), W)) == 0
+    assert int(hg.models.nearest_neighbour(jnp.zeros(2), W)) == 0
 
 
 def test_autodiff_gives_zero_gradient_though_the_loss_is_not_constant():
@@ -22,7 +23,7 @@ def test_autodiff_gives_zero_gradient_though_the_loss_is_not_constant():
     W = jnp.array([[0.0, 0.0], [2.0, 0.0]])
     X = jnp.array([[0.9, 0.0], [1.5, 0.0], [-1.0, 0.3]])
     Y = jnp.array([1, 1, 0])
-    J = hg.nearest_neighbour_objective
+    J = hg.models.nearest_neighbour_objective
     grad = jax.grad(J)(W, X, Y)
     assert grad.shape == W.shape and float(jnp.max(jnp.abs(grad))) == 0.0
     # ... and tiny steps agree (finite differences are zero too) ...
@@ -35,4 +36,4 @@ def test_autodiff_gives_zero_gradient_though_the_loss_is_not_constant():
 
 def test_wrong_shapes_are_named():
     with pytest.raises(ValueError, match=r"x has size 3 but W of shape \(2, 2\) needs 2"):
-        hg.nearest_neighbour(jnp.ones(3), jnp.ones((2, 2)))
+        hg.models.nearest_neighbour(jnp.ones(3), jnp.ones((2, 2)))

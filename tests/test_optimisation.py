@@ -3,6 +3,7 @@
 import operator
 from functools import partial, reduce
 
+import chex
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -93,7 +94,7 @@ def test_sgd_is_the_lectures_rule_pick_p_and_step(least_squares):
     key, lr, steps = jax.random.key(7), 0.05, 30
     w_run, losses = hg.run_sgd(vg, jnp.zeros(3), X, Y, lr=lr, steps=steps, key=key)
     sampler = hg.per_sample()
-    state = hg.init_run(jnp.zeros(3), hg.gd(lr), sampler, key).sampler
+    state = hg.optim.init_run(jnp.zeros(3), hg.gd(lr), sampler, key).sampler
     (_, (picks,)), _ = sampler.schedule(state, X.shape[0], steps)
     w = jnp.zeros(3)
     L = hg.per_sample_loss(hg.linear, hg.squared_error)
@@ -151,14 +152,12 @@ def test_per_sample_picks_every_index_uniformly():
 def test_chunked_run_equals_one_run(mlp_data):
     params, X, Y = mlp_data
     rule, sampler = hg.gd(0.2), hg.minibatch(5)
-    state = hg.init_run(params, rule, sampler, jax.random.key(4))
-    whole, t_whole = hg.run_steps(hand_vg, rule, sampler, state, X, Y, steps=20)
-    half, t1 = hg.run_steps(hand_vg, rule, sampler, state, X, Y, steps=8)
-    rest, t2 = hg.run_steps(hand_vg, rule, sampler, half, X, Y, steps=12)
-    assert np.array_equal(np.concatenate([t1.losses, t2.losses]), np.asarray(t_whole.losses))
-    assert all(
-        np.array_equal(np.asarray(rest.params[k]), np.asarray(whole.params[k])) for k in params
-    )
+    state = hg.optim.init_run(params, rule, sampler, jax.random.key(4))
+    whole, t_whole = hg.optim.run_steps(hand_vg, rule, sampler, state, X, Y, steps=20)
+    half, t1 = hg.optim.run_steps(hand_vg, rule, sampler, state, X, Y, steps=8)
+    rest, t2 = hg.optim.run_steps(hand_vg, rule, sampler, half, X, Y, steps=12)
+    chex.assert_trees_all_equal(jnp.concatenate([t1.losses, t2.losses]), t_whole.losses)
+    chex.assert_trees_all_equal(rest, whole)  # the whole state, bit for bit
 
 
 def test_runs_are_reproducible_bit_for_bit_and_depend_on_the_key(mlp_data):
@@ -169,23 +168,19 @@ def test_runs_are_reproducible_bit_for_bit_and_depend_on_the_key(mlp_data):
         go(jax.random.key(1)),
         go(jax.random.key(2)),
     )
-    assert np.array_equal(np.asarray(l1), np.asarray(l2))
-    assert all(np.array_equal(np.asarray(w1[k]), np.asarray(w2[k])) for k in params)
+    chex.assert_trees_all_equal((w1, l1), (w2, l2))
     assert not np.array_equal(np.asarray(l1), np.asarray(l3))
 
 
 def test_a_whole_run_is_one_compiled_scan(least_squares):
     X, Y = least_squares
-    traces = []
 
+    @chex.assert_max_traces(n=2)  # once to check the inputs' shapes, once into the compiled scan
     def vg(w, X, Y):
-        traces.append(1)
         return jax.value_and_grad(hg.linear_objective)(w, X, Y)
 
     hg.run_gd(vg, jnp.zeros(3), X, Y, lr=0.1, steps=20)
-    first = len(traces)  # once to check the inputs' shapes, once into the compiled scan
-    hg.run_gd(vg, jnp.ones(3), X, Y, lr=0.2, steps=20)
-    assert first <= 2 and len(traces) == first  # never per step, never per call
+    hg.run_gd(vg, jnp.ones(3), X, Y, lr=0.2, steps=20)  # never per step, never per call
     jaxpr = jax.make_jaxpr(lambda w: hg.run_gd(vg, w, X, Y, lr=0.1, steps=20))(jnp.zeros(3))
     assert "scan" in str(jaxpr)
 

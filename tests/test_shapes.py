@@ -10,13 +10,13 @@ from helpers import randn
 def test_the_gradient_of_a_scalar_of_an_n_by_m_matrix_is_n_by_m(n, m):
     f = lambda X: jnp.sum(jnp.tanh(X) @ jnp.ones((m, 2)))
     X = randn(n, (n, m))
-    assert hg.gradient_shape(f, X) == (n, m) == jax.grad(f)(X).shape
+    assert hg.check.gradient_shape(f, X) == (n, m) == jax.grad(f)(X).shape
 
 
 def test_pytrees_leaf_by_leaf():
     params = {"W1": jnp.ones((3, 4)), "W2": jnp.ones((2, 3))}
     X, Y = randn(0, (5, 4)), jnp.arange(5) % 2
-    shapes = hg.gradient_shape(hg.mlp1_objective, params, X, Y, lam=0.1)
+    shapes = hg.check.gradient_shape(hg.mlp1_objective, params, X, Y, lam=0.1)
     assert shapes == {"W1": (3, 4), "W2": (2, 3)}
 
 
@@ -24,13 +24,13 @@ def test_a_vector_valued_function_has_a_jacobian_not_a_gradient():
     with pytest.raises(
         ValueError, match="must return a scalar to have a gradient, got shape \\(3,\\)"
     ):
-        hg.gradient_shape(lambda X: X @ jnp.ones(2), jnp.ones((3, 2)))
+        hg.check.gradient_shape(lambda X: X @ jnp.ones(2), jnp.ones((3, 2)))
 
 
 def test_a_transposed_leaf_is_named_with_the_rule_and_the_hint():
     params = {"W1": jnp.ones((3, 4)), "W2": jnp.ones((2, 3))}
     with pytest.raises(ValueError) as e:
-        hg.check_gradient_shapes(
+        hg.check.check_gradient_shapes(
             params, {"W1": jnp.ones((4, 3)), "W2": jnp.ones((2, 3))}, name="my_grads"
         )
     message = str(e.value)
@@ -40,7 +40,7 @@ def test_a_transposed_leaf_is_named_with_the_rule_and_the_hint():
 
 def test_a_wrong_shape_that_is_not_a_transpose_gets_no_transpose_hint():
     with pytest.raises(ValueError) as e:
-        hg.check_gradient_shapes([jnp.ones((3, 4))], [jnp.ones(12)])
+        hg.check.check_gradient_shapes([jnp.ones((3, 4))], [jnp.ones(12)])
     assert "leaf 0 has shape (12,), expected (3, 4)" in str(e.value) and "transpose" not in str(
         e.value
     )
@@ -48,12 +48,15 @@ def test_a_wrong_shape_that_is_not_a_transpose_gets_no_transpose_hint():
 
 def test_a_missing_leaf_is_a_structure_error():
     with pytest.raises(ValueError, match=r"returned a pytree .* expected one like params"):
-        hg.check_gradient_shapes({"W1": jnp.ones(2), "W2": jnp.ones(2)}, {"W1": jnp.ones(2)})
+        hg.check.check_gradient_shapes({"W1": jnp.ones(2), "W2": jnp.ones(2)}, {"W1": jnp.ones(2)})
 
 
 def test_matching_shapes_pass_silently():
     params = {"W1": jnp.ones((3, 4)), "b1": jnp.ones(3)}
-    assert hg.check_gradient_shapes(params, jax.tree_util.tree_map(jnp.zeros_like, params)) is None
+    assert (
+        hg.check.check_gradient_shapes(params, jax.tree_util.tree_map(jnp.zeros_like, params))
+        is None
+    )
 
 
 def test_the_gradient_harness_explains_a_transposed_hand_gradient():

@@ -19,10 +19,13 @@ def random_stack(depth, key, width=4):
         w = {"W": randn(seed + k, (n_out, n_in)) / n_in**0.5}
         if bias:
             w["b"] = randn(seed + k + 100, (n_out,))
-        modules += [hg.linear_module(bias), hg.activation_module(ACTS[k % len(ACTS)])]
+        modules += [
+            hg.backprop.linear_module(bias),
+            hg.backprop.activation_module(ACTS[k % len(ACTS)]),
+        ]
         params += [w, {}]
         n_in = n_out
-    modules.append(hg.linear_module(False))
+    modules.append(hg.backprop.linear_module(False))
     params.append({"W": randn(seed - 1, (3, n_in))})
     return modules, params
 
@@ -33,14 +36,14 @@ def run_from(modules, params, k, z):
     return z
 
 
-@pytest.mark.parametrize("loss", sorted(hg.COSTS))
+@pytest.mark.parametrize("loss", sorted(hg.models.COSTS))
 @pytest.mark.parametrize("depth", range(1, 7))
 def test_every_state_and_weight_gradient_equals_jax_grad(depth, loss):
     modules, params = random_stack(depth, jax.random.key(depth))
-    cost = hg.cost_module(loss)
+    cost = hg.backprop.cost_module(loss)
     X = randn(10, (5, 4))
     Y = jnp.array([0, 2, 1, 1, 0]) if loss == "softmax_cross_entropy" else randn(11, (5, 3))
-    _c, dz, dw = hg.stack_cost_grads(modules, cost, params, X, Y)
+    _c, dz, dw = hg.backprop.stack_cost_grads(modules, cost, params, X, Y)
     states = hg.stack_forward(modules, params, X)
     assert len(dz) == len(states) and len(dw) == len(modules)
     for k, z in enumerate(states):  # ∂c/∂z_k: the rest of the stack, differentiated at z_k
@@ -59,12 +62,13 @@ def test_explicit_jacobian_chain_equals_vjp_chain(depth):
     states = hg.stack_forward(modules, params, x)
     g = randn(2, states[-1].shape)
     dz, dw = hg.stack_backward(modules, params, states, g)
-    dz_rows, dw_rows = hg.stack_backward_jacobians(modules, params, states, g[None, :])
+    dz_rows, dw_rows = hg.backprop.stack_backward_jacobians(modules, params, states, g[None, :])
     for a, b in zip(dz_rows, dz):
         assert a.shape == (1, b.size) and rel_err(a[0], b) <= 1e-12
     for w, row, grad in zip(params, dw_rows, dw):
         for a, b in zip(
-            jax.tree_util.tree_leaves(hg.unravel_like(w, row)), jax.tree_util.tree_leaves(grad)
+            jax.tree_util.tree_leaves(hg.backprop.unravel_like(w, row)),
+            jax.tree_util.tree_leaves(grad),
         ):
             assert rel_err(a, b) <= 1e-12
 
@@ -72,12 +76,12 @@ def test_explicit_jacobian_chain_equals_vjp_chain(depth):
 def residual_graph():
     """x → linear → s1 → relu → z1; z1 feeds both a second block and the sum r = z1 + z2."""
     nodes = [
-        hg.Node("s1", hg.linear_module(), ("x",), "layer1"),
-        hg.Node("z1", hg.activation_module("relu"), ("s1",)),
-        hg.Node("s2", hg.linear_module(), ("z1",), "layer2"),
-        hg.Node("z2", hg.activation_module("tanh"), ("s2",)),
-        hg.Node("r", None, ("z1", "z2")),
-        hg.Node("o", hg.linear_module(False), ("r",), "out"),
+        hg.backprop.Node("s1", hg.backprop.linear_module(), ("x",), "layer1"),
+        hg.backprop.Node("z1", hg.backprop.activation_module("relu"), ("s1",)),
+        hg.backprop.Node("s2", hg.backprop.linear_module(), ("z1",), "layer2"),
+        hg.backprop.Node("z2", hg.backprop.activation_module("tanh"), ("s2",)),
+        hg.backprop.Node("r", None, ("z1", "z2")),
+        hg.backprop.Node("o", hg.backprop.linear_module(False), ("r",), "out"),
     ]
     k = jax.random.split(jax.random.key(7), 5)
     params = {
@@ -91,12 +95,12 @@ def residual_graph():
 def test_fan_out_gradients_add_up():
     nodes, params = residual_graph()
     x, y = jax.random.normal(jax.random.key(8), (6, 3)), jnp.array([0, 1, 1, 0, 1, 0])
-    cost = hg.cost_module("softmax_cross_entropy")
-    values = hg.graph_forward(nodes, params, {"x": x})
-    dv, dp = hg.graph_backward(nodes, params, values, {"o": cost.vjp(values["o"], y)})
+    cost = hg.backprop.cost_module("softmax_cross_entropy")
+    values = hg.backprop.graph_forward(nodes, params, {"x": x})
+    dv, dp = hg.backprop.graph_backward(nodes, params, values, {"o": cost.vjp(values["o"], y)})
 
     def J(params, x):
-        return cost.forward(hg.graph_forward(nodes, params, {"x": x})["o"], y)
+        return cost.forward(hg.backprop.graph_forward(nodes, params, {"x": x})["o"], y)
 
     auto_p, auto_x = jax.grad(J, argnums=(0, 1))(params, x)
     assert rel_err(dv["x"], auto_x) <= 1e-12
@@ -113,17 +117,17 @@ def test_fan_out_gradients_add_up():
 
 
 def test_shared_weights_accumulate_too():
-    layer = hg.linear_module()
+    layer = hg.backprop.linear_module()
     nodes = [
-        hg.Node("a", layer, ("x",), "W"),
-        hg.Node("b", hg.activation_module("tanh"), ("a",)),
-        hg.Node("c", layer, ("b",), "W"),
+        hg.backprop.Node("a", layer, ("x",), "W"),
+        hg.backprop.Node("b", hg.backprop.activation_module("tanh"), ("a",)),
+        hg.backprop.Node("c", layer, ("b",), "W"),
     ]
     params = {"W": {"W": jax.random.normal(jax.random.key(1), (3, 3)), "b": jnp.ones(3)}}
     x = jax.random.normal(jax.random.key(2), (3,))
-    values = hg.graph_forward(nodes, params, {"x": x})
-    _, dp = hg.graph_backward(nodes, params, values, {"c": jnp.ones(3)})
-    auto = jax.grad(lambda p: jnp.sum(hg.graph_forward(nodes, p, {"x": x})["c"]))(params)
+    values = hg.backprop.graph_forward(nodes, params, {"x": x})
+    _, dp = hg.backprop.graph_backward(nodes, params, values, {"c": jnp.ones(3)})
+    auto = jax.grad(lambda p: jnp.sum(hg.backprop.graph_forward(nodes, p, {"x": x})["c"]))(params)
     assert (
         rel_err(dp["W"]["W"], auto["W"]["W"]) <= 1e-12
         and rel_err(dp["W"]["b"], auto["W"]["b"]) <= 1e-12
@@ -132,10 +136,18 @@ def test_shared_weights_accumulate_too():
 
 def test_bad_graphs_and_stacks_are_named():
     with pytest.raises(ValueError, match=r"node 'b' reads \['a'\] before they are defined"):
-        hg.graph_forward(
-            [hg.Node("b", hg.activation_module("tanh"), ("a",))], {}, {"x": jnp.ones(2)}
+        hg.backprop.graph_forward(
+            [hg.backprop.Node("b", hg.backprop.activation_module("tanh"), ("a",))],
+            {},
+            {"x": jnp.ones(2)},
         )
     with pytest.raises(ValueError, match=r"uses params\['W'\], which is missing"):
-        hg.graph_forward([hg.Node("a", hg.linear_module(), ("x",), "W")], {}, {"x": jnp.ones(2)})
+        hg.backprop.graph_forward(
+            [hg.backprop.Node("a", hg.backprop.linear_module(), ("x",), "W")],
+            {},
+            {"x": jnp.ones(2)},
+        )
     with pytest.raises(ValueError, match="the stack has 2 modules but 1 parameter entries"):
-        hg.stack_forward([hg.linear_module(), hg.activation_module("relu")], [{}], jnp.ones(2))
+        hg.stack_forward(
+            [hg.backprop.linear_module(), hg.backprop.activation_module("relu")], [{}], jnp.ones(2)
+        )

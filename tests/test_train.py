@@ -316,5 +316,4 @@ def test_precision_is_the_entry_points_choice(tmp_path):
     )
     assert done.returncode == 0, done.stderr
     assert params(run)["W1"].dtype == np.float64
-    evaluated = handgrad("eval", run)
-    assert evaluated.returncode == 0 and "test_accuracy" in evaluated.stdout
+    assert main(["eval", run]) == 0

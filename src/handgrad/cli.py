@@ -13,18 +13,17 @@ import time
 
 
 def _verify(args: argparse.Namespace) -> int:
-    from handgrad.check import verify
-    from handgrad.check.gradcheck import TOLERANCES
+    from handgrad.check import TOLERANCES, cases, check_cases, format_table, select
 
     start = time.perf_counter()
     labels = {f: getattr(args, f) for f in ("model", "activation", "loss", "dtype")}
     try:
-        grid = verify.select(verify.cases(seed=args.seed), **labels)
+        grid = select(cases(seed=args.seed), **labels)
     except ValueError as err:
         print(f"handgrad verify: error: {err}", file=sys.stderr)
         return 2
-    rows = verify.run(grid)
-    print(verify.format_table(rows))
+    rows = check_cases(grid)
+    print(format_table(rows))
     failed = [row for row in rows if not row.report.passed]
     print(
         f"\n{len(rows) - len(failed)} of {len(rows)} cases passed in "

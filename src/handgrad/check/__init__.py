@@ -2,5 +2,43 @@
 
 - ``gradcheck``: a hand gradient against ``jax.grad``, ``jax.vjp``, ``jax.jvp`` and finite differences;
 - ``shapes``: d2l's exercise 1, a gradient has the shape of what it differentiates;
-- ``verify``: every hand gradient of the library, checked case by case.
+- ``grid``: every hand gradient of the library at a random point, the one grid that
+  ``handgrad verify`` and the tests check; ``verify``: checking it, one row per case.
 """
+
+# the checker
+from handgrad.check.gradcheck import (
+    check_gradients,
+    GradientCheckError,
+    KinkWarning,
+    GradCheckReport,
+    LeafReport,
+    TOLERANCES,
+    relative_error,
+)
+
+# d2l's exercise 1: the shape of a gradient
+from handgrad.check.shapes import gradient_shape, check_gradient_shapes, SHAPE_RULE
+
+# the grid of every hand gradient, and handgrad verify
+from handgrad.check.grid import Case, cases, select
+from handgrad.check.verify import VerifyRow, check_cases, format_table
+
+__all__ = (
+    "check_gradients",
+    "GradientCheckError",
+    "KinkWarning",
+    "GradCheckReport",
+    "LeafReport",
+    "TOLERANCES",
+    "relative_error",
+    "gradient_shape",
+    "check_gradient_shapes",
+    "SHAPE_RULE",
+    "Case",
+    "cases",
+    "select",
+    "VerifyRow",
+    "check_cases",
+    "format_table",
+)

@@ -9,7 +9,8 @@ independent oracles, leaf by leaf of the parameter pytree:
 - ``fd``:  central finite differences (J(w + εv) − J(w − εv)) / 2ε along the same
   directions, always in float64, the witness that shares no code with JAX's autodiff.
 
-Relative errors are norm-wise: ‖a − b‖ / max(‖a‖, ‖b‖) for whole leaves; for the
+``TOLERANCES`` holds the default tolerances per dtype: (grad/vjp/jvp, finite differences),
+1e-12 and 1e-6 in float64, 1e-5 and 1e-4 in float32. Relative errors are norm-wise: ‖a − b‖ / max(‖a‖, ‖b‖) for whole leaves; for the
 directional checks |t − ⟨g, v⟩| / max(|t|, |⟨g, v⟩|, ‖g‖), where ‖g‖ is the typical
 size of ⟨g, v⟩ for v ~ N(0, I). A non-finite value counts as an infinite error.
 

@@ -6,6 +6,8 @@ pytree of parameters — which is why ``jax.grad`` returns a pytree shaped like 
 and why an update w ← w − η ∂J/∂w type-checks. (The lecture writes ∂c/∂z as a [1 × d] row
 vector: the same d numbers, laid out as a row; ``ravel_pytree`` gives that layout.)
 
+``SHAPE_RULE`` states the rule in the words the error messages use.
+
 A hand gradient of the wrong shape is the commonest slip in a derivation: ∂J/∂W⁽¹⁾ =
 ∂J/∂z xᵀ is (h × d) like W⁽¹⁾, while x ∂J/∂zᵀ is its transpose. ``check_gradient_shapes``
 says which leaf is wrong and, when it is a transpose, that too; the gradient harness uses it.

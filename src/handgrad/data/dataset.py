@@ -2,7 +2,8 @@
 
 The split is a seeded permutation (the same seed, the same split); standardisation
 (x − μ) / σ is fitted on the training split only, so nothing about the test samples
-leaks into training. Features that never vary in training get σ = 1.
+leaks into training. Features that never vary in training get σ = 1. ``DATASETS`` lists
+the names there are: the generated ones and, from local IDX files, mnist and fashion_mnist.
 """
 
 from __future__ import annotations

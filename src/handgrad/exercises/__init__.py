@@ -9,3 +9,67 @@
 Exercise 1 (the shape of a gradient) is ``handgrad.check.shapes``; exercise 2 (a bias in the
 hidden layer) is the ``b1`` of ``handgrad.models.mlp1`` and ``handgrad.backprop.d2l``.
 """
+
+# exercise 3: memory, counted and measured; remat
+from handgrad.exercises.memory import (
+    mlp_memory,
+    MemoryFootprint,
+    measure_mlp_memory,
+    MemoryReport,
+    residual_bytes,
+    xla_memory,
+)
+from handgrad.exercises.remat import remat_objective, scan_objective
+
+# exercise 4: second derivatives
+from handgrad.exercises.second_order import (
+    hessian,
+    hvp,
+    hvp_fd,
+    linear_hessian,
+    newton_step,
+    primitive_count,
+)
+
+# exercise 5: inputs placed on a device mesh (the processes: handgrad.exercises.distributed)
+from handgrad.exercises.parallel import (
+    make_mesh,
+    batch_sharding,
+    param_sharding,
+    shard_batch,
+    shard_params,
+    shard_shapes,
+)
+
+# the computational graph, from the jaxpr to an image
+from handgrad.exercises.computational_graph import trace_graph, backward_graph, ComputationGraph
+from handgrad.exercises.graph_drawing import draw_graph, draw_forward_backward, layout
+
+__all__ = (
+    "mlp_memory",
+    "MemoryFootprint",
+    "measure_mlp_memory",
+    "MemoryReport",
+    "residual_bytes",
+    "xla_memory",
+    "remat_objective",
+    "scan_objective",
+    "hessian",
+    "hvp",
+    "hvp_fd",
+    "linear_hessian",
+    "newton_step",
+    "primitive_count",
+    "make_mesh",
+    "batch_sharding",
+    "param_sharding",
+    "shard_batch",
+    "shard_params",
+    "shard_shapes",
+    "trace_graph",
+    "backward_graph",
+    "ComputationGraph",
+    "draw_graph",
+    "draw_forward_backward",
+    "layout",
+)

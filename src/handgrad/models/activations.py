@@ -4,7 +4,7 @@ Each activation is a pair ``(φ, φ′)`` of element-wise functions. The derivat
 written out by hand, never taken with autodiff, and agree with ``jax.grad`` of φ
 everywhere, kinks included: at ``z = 0`` ReLU's φ′ is 0, the value ``jax.nn.relu``'s
 own rule gives (``jnp.maximum(z, 0)`` would give 1/2 there, which is why φ is
-``jax.nn.relu`` and not ``maximum``).
+``jax.nn.relu`` and not ``maximum``). ``ACTIVATIONS`` maps each name to its pair.
 
 >>> import jax.numpy as jnp
 >>> phi, dphi = get_activation("tanh")

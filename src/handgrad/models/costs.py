@@ -7,6 +7,8 @@ here are the C of that formula, for a single sample (``ȳ`` a vector of q output
 - softmax cross-entropy with an integer label y ∈ {0, …, q−1}:
   C(y, o) = log Σ_k e^{o_k} − o_y, so ∂C/∂o = softmax(o) − onehot(y).
 
+``COSTS`` maps each name to its pair (C, ∂C/∂ȳ).
+
 >>> import jax.numpy as jnp
 >>> float(squared_error(jnp.array([1.0]), jnp.array([3.0])))
 4.0

@@ -27,13 +27,13 @@ import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike
 
-Model = Callable[[jax.Array, Any], jax.Array]  # G(x, w)
-Cost = Callable[[jax.Array, jax.Array], jax.Array]  # C(y, ȳ)
+ModelFunction = Callable[[jax.Array, Any], jax.Array]  # G(x, w)
+CostFunction = Callable[[jax.Array, jax.Array], jax.Array]  # C(y, ȳ)
 SampleLoss = Callable[[jax.Array, jax.Array, Any], jax.Array]  # L(x, y, w)
 SetLoss = Callable[[jax.Array, jax.Array, Any], jax.Array]  # L(S, w) with S = (X, Y)
 
 
-def per_sample_loss(G: Model, C: Cost) -> SampleLoss:
+def per_sample_loss(G: ModelFunction, C: CostFunction) -> SampleLoss:
     """Returns L(x, y, w) = C(y, G(x, w)) for one sample (x, y)."""
 
     def L(x: jax.Array, y: jax.Array, w: Any) -> jax.Array:

@@ -5,7 +5,8 @@ The PyTorch original (``shared/seeds/000_…txt``)::
     z0 = x.view(-1); s1 = m0(z0); z1 = relu(s1); s2 = m1(z1); z2 = relu(s2); s3 = m2(z2)
 
 with ``nn.Linear`` layers (biases on), initialised like PyTorch: W and b uniform in
-±1/√fan_in. Parameters are a list of three layer dicts, as for ``handgrad.models.mlp``;
+±1/√fan_in. ``IMAGE_SHAPE`` is the lecture's image, (3, 10, 20); ``MYNET_WIDTHS`` its
+widths d0 … d3, (600, 60, 40, 10). Parameters are a list of three layer dicts, as for ``handgrad.models.mlp``;
 ``handgrad.backprop.mynet`` differentiates it by hand.
 
 >>> import jax, jax.numpy as jnp

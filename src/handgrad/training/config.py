@@ -75,6 +75,8 @@ class CheckpointConfig:
 
 @dataclass(frozen=True, kw_only=True)
 class Config:
+    """A whole run's settings: the seed and the sections data, model, optim, train, checkpoint."""
+
     seed: int = 0
     data: DataConfig = field(default_factory=DataConfig)
     model: ModelConfig = field(default_factory=ModelConfig)

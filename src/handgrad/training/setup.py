@@ -26,6 +26,9 @@ from handgrad.training.config import Config, ConfigError
 
 
 class Setup(NamedTuple):
+    """Everything a run is built from: the data, the initial parameters, J, the gradient
+    source, the prediction function, the update rule and the sampler."""
+
     data: Dataset
     X_train: jax.Array
     Y_train: jax.Array
