@@ -6,6 +6,7 @@ import importlib
 import inspect
 import pathlib
 import pkgutil
+import re
 import subprocess
 import sys
 
@@ -128,3 +129,34 @@ def test_import_handgrad_loads_neither_plotting_nor_data_set_libraries():
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"
+
+
+def _resolve(dotted: str):
+    parts = dotted.split(".")
+    for i in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:i]))
+        except ImportError:
+            continue
+        for part in parts[i:]:
+            obj = getattr(obj, part)
+        return obj
+    raise ImportError(dotted)
+
+
+def test_every_handgrad_name_a_text_quotes_exists():
+    """Docstrings, docs and the README quote names as ``handgrad.…``: after a move they must follow."""
+    texts = [
+        *MODULES,
+        *(ROOT / "docs").glob("*.md"),
+        ROOT / "README.md",
+        ROOT / "benchmarks" / "README.md",
+    ]
+    stale = []
+    for path in texts:
+        for dotted in set(re.findall(r"`+(handgrad(?:\.[A-Za-z_]\w*)+)", path.read_text())):
+            try:
+                _resolve(dotted)
+            except (ImportError, AttributeError):
+                stale.append(f"{path.name}: {dotted}")
+    assert not stale, stale

@@ -28,7 +28,7 @@ class CostModule(NamedTuple):
 
 
 def cost_module(name: str) -> CostModule:
-    """The cost module for ``name`` in ``handgrad.COSTS``.
+    """The cost module for ``name`` in ``handgrad.models.COSTS``.
 
     ``forward(ybar, y)``: mean of C(y[p], ȳ[p]) over leading axes (ȳ has one sample axis).
     ``vjp(ybar, y, g=1)``: g · ∂C/∂ȳ / P, the gradient that seeds backprop.

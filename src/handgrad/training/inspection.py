@@ -2,7 +2,7 @@
 
 The model of a config as the deep MLP's widths [d, hidden…, q] — the linear model is the
 MLP with no hidden layer, d2l's ``mlp1`` the one with one — and its memory footprint
-counted and measured (``handgrad.measure_mlp_memory``) at the config's batch size or others;
+counted and measured (``handgrad.exercises.measure_mlp_memory``) at the config's batch size or others;
 and the computational graph of its objective J on a sample, drawn from the traced jaxpr.
 """
 

@@ -1,7 +1,7 @@
 """``handgrad train``: a config-driven run in compiled chunks, with metrics and checkpoints.
 
 The run is a sequence of chunks; each chunk is one ``jit``-compiled ``lax.scan`` over
-``train.chunk`` steps (``handgrad.run_steps``). Between chunks, on the host: metrics to
+``train.chunk`` steps (``handgrad.optim.run_steps``). Between chunks, on the host: metrics to
 ``metrics.jsonl``, the progress bar, checkpoints every ``checkpoint.every`` steps,
 the hand-vs-autodiff check every ``train.verify_every`` steps, and the divergence check.
 Chunk boundaries always fall on checkpoint steps, so a resumed run replays exactly the
