@@ -204,6 +204,7 @@ def run(
       ValueError: for a bad number of steps, or what the gradient source says of its inputs.
     """
     check_steps(steps)
+    X, Y = jnp.asarray(X), jnp.asarray(Y)  # a jax.Array, split or not, is kept as it is
     _check_source(value_and_grad_fn, params, X, Y, takes_key)
     statics, traced = _split(value_and_grad_fn, rule, sampler)
     return _compiled_run(
