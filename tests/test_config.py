@@ -101,3 +101,9 @@ def test_bad_files(tmp_path):
     (tmp_path / "bad.toml").write_text("[optim\nlr = 1")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_config(str(tmp_path / "bad.toml"))
+
+
+def test_one_override_may_be_a_single_string():
+    DEFAULT = os.path.join(ROOT, "configs", "digits_mlp1.toml")
+    assert load_config(DEFAULT, "optim.steps=5").optim.steps == 5
+    assert load_config(DEFAULT, ["optim.steps=6", "optim.lr=0.5"]).optim.lr == 0.5

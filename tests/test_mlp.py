@@ -187,3 +187,15 @@ def test_lam_is_one_keyword_with_one_default_everywhere():
     for f in functions:
         lam = inspect.signature(f).parameters["lam"]
         assert (lam.kind, lam.default) == (inspect.Parameter.KEYWORD_ONLY, 0.0), f.__name__
+
+
+def test_a_float64_init_without_64_bit_mode_says_so():
+    with jax.enable_x64(False):
+        for init in (
+            lambda: hg.mlp_init(jax.random.key(0), [2, 3], dtype=jnp.float64),
+            lambda: hg.mlp1_init(jax.random.key(0), 2, 3, 4, dtype=jnp.float64),
+            lambda: hg.models.linear_init(jax.random.key(0), 3, dtype=jnp.float64),
+        ):
+            with pytest.raises(ValueError, match=r"float64 needs JAX's 64-bit mode"):
+                init()
+        assert hg.mlp1_init(jax.random.key(0), 2, 3, 4)["W1"].dtype == jnp.float32

@@ -311,3 +311,13 @@ def test_recorded_path_starts_at_the_initial_parameters(least_squares):
 def test_bad_arguments_are_named(least_squares, call, message):
     with pytest.raises(ValueError, match=message):
         call(jax.value_and_grad(hg.linear_objective), *least_squares)
+
+
+def test_a_source_that_does_not_return_j_and_grads_is_named(least_squares):
+    X, Y = least_squares
+    grad_only = jax.grad(hg.linear_objective)  # the gradient alone, not (J, grads)
+    with pytest.raises(ValueError, match=r"must return \(J, grads\).*pass handgrad.autodiff\(J\)"):
+        hg.run_gd(grad_only, jnp.zeros(3), X, Y, lr=0.1, steps=2)
+    transposed = lambda W, X, Y: (0.0, W.T)
+    with pytest.raises(ValueError, match=r"grads shaped like the parameters \(3, 1\)"):
+        hg.run_gd(transposed, jnp.zeros((3, 1)), X, Y[:, None], lr=0.1, steps=2)

@@ -125,6 +125,16 @@ def check_batch(X: jax.Array, Y: jax.Array, d: int, q: int, loss: str, dtype, wh
     check_dim("Y.shape[0]", Y.shape[0], X.shape[0], "X.shape[0] (one target per sample)")
 
 
+def check_dtype_available(dtype) -> None:
+    """Raises ``ValueError`` for float64 while JAX's 64-bit mode is off, instead of JAX's silent
+    truncation to float32: the caller chooses the precision, and says so once."""
+    if jnp.dtype(dtype) == jnp.float64 and not jax.config.jax_enable_x64:
+        raise ValueError(
+            "dtype float64 needs JAX's 64-bit mode: call "
+            'jax.config.update("jax_enable_x64", True) first (handgrad never turns it on itself)'
+        )
+
+
 def check_positive_int(name: str, n) -> None:
     """Raises ``ValueError`` unless ``n`` is an integer ≥ 1 (a bool is not one)."""
     if not isinstance(n, int) or isinstance(n, bool) or n < 1:

@@ -196,7 +196,10 @@ def mynet_cases(seed: int) -> Iterator[Case]:
 
 
 def cases(seed: int = 0) -> list[Case]:
-    """Every case of the grid."""
+    """Every case of the grid, its arrays in float64 (``check_gradients`` casts each to the
+    case's dtype): run them with ``check_cases``, print the rows with ``format_table``, pick
+    some with ``select``. Each ``Case`` holds labels (model, activation, loss, bias, dtype),
+    the objective and the hand gradient, and the point: params, args, kwargs."""
     with jax.enable_x64(True):
         return [
             *linear_cases(seed),

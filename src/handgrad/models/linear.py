@@ -20,7 +20,13 @@ import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike
 
-from handgrad._validate import check_dim, check_floating, check_ndim, check_same_dtype
+from handgrad._validate import (
+    check_dim,
+    check_dtype_available,
+    check_floating,
+    check_ndim,
+    check_same_dtype,
+)
 from handgrad.models.costs import squared_error
 from handgrad.models.losses import average_loss, per_sample_loss
 
@@ -36,6 +42,7 @@ def linear(x: ArrayLike, w: ArrayLike) -> jax.Array:
 
 def linear_init(key: jax.Array, d: int, q: int | None = None, dtype=jnp.float32) -> jax.Array:
     """Draws w ~ N(0, 1/d): shape (d,) for a scalar output or (q, d) for q outputs."""
+    check_dtype_available(dtype)
     shape = (d,) if q is None else (q, d)
     return jax.random.normal(key, shape, dtype) / jnp.sqrt(jnp.asarray(d, dtype))
 

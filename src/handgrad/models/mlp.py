@@ -26,6 +26,7 @@ from jax.typing import ArrayLike
 from handgrad._validate import (
     check_batch,
     check_dim,
+    check_dtype_available,
     check_floating,
     check_keys,
     check_lam,
@@ -68,6 +69,7 @@ def mlp_init(
       init: "normal" draws W ~ N(0, 1/n_in) and b = 0; "torch" draws W and b from
         U(−1/√n_in, 1/√n_in), as PyTorch's ``nn.Linear`` does.
     """
+    check_dtype_available(dtype)
     widths = list(widths)
     if len(widths) < 2 or not all(isinstance(n, int) and n >= 1 for n in widths):
         raise ValueError(f"widths must be two or more positive integers, got {widths!r}")

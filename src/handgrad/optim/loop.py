@@ -164,11 +164,26 @@ def run_steps(
 
 def _check_source(value_and_grad_fn: Callable, params: Any, X: Any, Y: Any, takes_key: bool):
     """Traces the gradient source on the arguments' shapes, before compiling, while the
-    numbers it holds are still concrete: a negative λ or a wrong shape is named here."""
+    numbers it holds are still concrete: a negative λ or a wrong shape is named here, and so
+    is a source that does not return (J, grads) with J a scalar and grads shaped like params."""
     if takes_key:
-        jax.eval_shape(lambda p, X, Y: value_and_grad_fn(p, X, Y, jax.random.key(0)), params, X, Y)
+        source = lambda p, X, Y: value_and_grad_fn(p, X, Y, jax.random.key(0))
+        out = jax.eval_shape(source, params, X, Y)
     else:
-        jax.eval_shape(value_and_grad_fn, params, X, Y)
+        out = jax.eval_shape(value_and_grad_fn, params, X, Y)
+    shapes = lambda tree: jax.tree_util.tree_map(jnp.shape, tree)
+    if not (
+        isinstance(out, (tuple, list))
+        and len(out) == 2
+        and jnp.shape(out[0]) == ()
+        and jax.tree_util.tree_structure(out[1]) == jax.tree_util.tree_structure(params)
+        and shapes(out[1]) == shapes(params)
+    ):
+        raise ValueError(
+            "the gradient source must return (J, grads), J a scalar and grads shaped like the "
+            f"parameters {shapes(params)}; it returned {shapes(out)}. jax.grad(J) returns the "
+            "gradient alone: pass handgrad.autodiff(J) for (J, ∂J/∂w)"
+        )
 
 
 def run(

@@ -176,9 +176,12 @@ def _parse_value(text: str) -> Any:
 
 
 def apply_overrides(table: dict, overrides: list[str]) -> dict:
-    """``key=value`` overrides applied to a raw TOML table (checked when it is built)."""
+    """``key=value`` overrides applied to a raw TOML table (checked when it is built).
+
+    ``overrides`` is a list of ``"key=value"`` strings; a single string is one override.
+    """
     table = {k: dict(v) if isinstance(v, dict) else v for k, v in table.items()}
-    for item in overrides:
+    for item in [overrides] if isinstance(overrides, str) else list(overrides):
         if "=" not in item:
             raise ConfigError(f"--set expects key=value, got {item!r}")
         key, text = item.split("=", 1)
@@ -204,7 +207,7 @@ def apply_overrides(table: dict, overrides: list[str]) -> dict:
 
 def config_from_table(table: dict, overrides: list[str] = ()) -> Config:
     """A validated ``Config`` from a TOML table and ``key=value`` overrides."""
-    cfg = _build(Config, apply_overrides(table, list(overrides)))
+    cfg = _build(Config, apply_overrides(table, overrides))
     _check_ranges(cfg)
     return cfg
 
