@@ -14,11 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
-
-def _check_positive(**values: int) -> None:
-    for name, n in values.items():
-        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"{name} must be a positive integer, got {n!r}")
+from handgrad._validate import check_positive_int
 
 
 def digits() -> tuple[np.ndarray, np.ndarray]:
@@ -33,7 +29,8 @@ def linear_regression(
     n: int = 256, d: int = 8, *, noise: float = 0.1, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
     """y = X w* + ε with X ~ N(0, I), w* ~ N(0, I), ε ~ N(0, noise²); y of shape (n, 1)."""
-    _check_positive(n=n, d=d)
+    check_positive_int("n", n)
+    check_positive_int("d", d)
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, d))
     w = rng.standard_normal(d)
@@ -45,7 +42,8 @@ def spirals(
     n_per_class: int = 100, classes: int = 3, *, noise: float = 0.2, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
     """K spiral arms in the plane, one per class (the NYU deep-learning course's data)."""
-    _check_positive(n_per_class=n_per_class, classes=classes)
+    check_positive_int("n_per_class", n_per_class)
+    check_positive_int("classes", classes)
     rng = np.random.default_rng(seed)
     X, y = [], []
     for k in range(classes):
@@ -59,7 +57,7 @@ def spirals(
 
 def two_moons(n: int = 200, *, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaved half circles, n samples split between them, labels 0 and 1."""
-    _check_positive(n=n)
+    check_positive_int("n", n)
     rng = np.random.default_rng(seed)
     n0 = n // 2
     t0, t1 = np.pi * rng.random(n0), np.pi * rng.random(n - n0)

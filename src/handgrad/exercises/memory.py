@@ -37,6 +37,7 @@ from typing import Any, NamedTuple
 import jax
 import jax.numpy as jnp
 
+from handgrad._validate import check_positive_int
 from handgrad.backprop.mlp import mlp_forward_batch
 from handgrad.exercises.remat import remat_objective
 from handgrad.models.mlp import mlp_init, mlp_objective
@@ -132,8 +133,7 @@ def measure_mlp_memory(
     Nothing is allocated: parameters and data enter as shapes (``jax.ShapeDtypeStruct``).
     """
     widths = tuple(widths)
-    if not isinstance(batch_size, int) or batch_size < 1:
-        raise ValueError(f"batch_size must be a positive integer, got {batch_size!r}")
+    check_positive_int("batch_size", batch_size)
     params = jax.eval_shape(lambda: mlp_init(jax.random.key(0), widths, bias=bias, dtype=dtype))
     X = jax.ShapeDtypeStruct((batch_size, widths[0]), jnp.dtype(dtype))
     if loss == "softmax_cross_entropy":

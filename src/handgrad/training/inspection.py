@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from handgrad._validate import check_positive_int
 from handgrad.exercises.computational_graph import trace_graph
 from handgrad.exercises.graph_drawing import draw_forward_backward, draw_graph
 from handgrad.exercises.memory import MemoryReport, measure_mlp_memory
@@ -83,8 +84,7 @@ def objective_graph(
 
     With ``backward``, the backward graph (``jax.grad``) beside it. Saved to ``path`` (PNG or SVG).
     """
-    if not isinstance(samples, int) or samples < 1:
-        raise ValueError(f"samples must be a positive integer, got {samples!r}")
+    check_positive_int("samples", samples)
     s = build(cfg)
     args = (s.params, s.X_train[:samples], s.Y_train[:samples])
     if backward:
