@@ -1,12 +1,18 @@
 """Input validation shared by the public functions.
 
-Every check runs on static information only (names, shapes, dtypes), so it works the
-same eagerly and under ``jax.jit``; a bad input raises ``ValueError`` that says what
-was expected and what was given.
+Every check runs on static information (names, shapes, dtypes), so it works the same
+eagerly and under ``jax.jit``; where it looks at values (labels, λ, η), it does so only
+for concrete ones and lets traced ones pass. A bad input raises ``ValueError`` that says
+what was expected and what was given.
+
+Counts (steps, widths, batch sizes) are Python or NumPy integers, never a bool: ``as_int``
+checks one and returns it as a Python int, which is what a shape or a static argument needs.
 """
 
 from __future__ import annotations
 
+import math
+import operator
 from collections.abc import Iterable, Mapping
 
 import jax
@@ -67,18 +73,22 @@ def check_labels(what: str, y: jax.Array, num_classes: int) -> None:
     """Raises ``ValueError`` for non-integer labels, or concrete labels out of range.
 
     Traced labels (inside ``jit``) are checked for dtype only: their values are not
-    known at trace time.
+    known at trace time. Labels spread over several processes are checked where they lie:
+    each process checks the shards it holds.
     """
     if not jnp.issubdtype(y.dtype, jnp.integer):
         raise ValueError(
             f"{what} must hold integer class labels for softmax cross-entropy, got dtype {y.dtype}"
         )
-    if y.size == 0:
+    if y.size == 0 or isinstance(y, jax.core.Tracer):
         return
-    try:
+    if isinstance(y, jax.Array) and not y.is_fully_addressable:
+        shards = [np.ravel(shard.data) for shard in y.addressable_shards]
+        values = np.concatenate(shards) if shards else np.zeros(0, y.dtype)
+        if values.size == 0:
+            return
+    else:
         values = np.asarray(y)
-    except jax.errors.TracerArrayConversionError:
-        return
     low, high = int(values.min()), int(values.max())
     if low < 0 or high >= num_classes:
         raise ValueError(
@@ -135,15 +145,98 @@ def check_dtype_available(dtype) -> None:
         )
 
 
-def check_positive_int(name: str, n) -> None:
-    """Raises ``ValueError`` unless ``n`` is an integer ≥ 1 (a bool is not one)."""
-    if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-        raise ValueError(f"{name} must be a positive integer, got {n!r}")
+def as_int(name: str, n, *, low: int = 1) -> int:
+    """``n`` as a Python int, if it is an integer ≥ ``low``; else ``ValueError``.
+
+    Python and NumPy integers (and 0-d integer arrays) are integers; a bool is not, nor is a
+    float such as 7.0, nor a traced value (a count fixes shapes: it must be known before
+    ``jit``).
+    """
+    kind = "a positive integer" if low == 1 else f"an integer >= {low}"
+    if isinstance(n, (bool, np.bool_)) or getattr(n, "dtype", None) == np.bool_:
+        raise ValueError(f"{name} must be {kind}, got {n!r} (a bool)")
+    try:
+        value = operator.index(n)
+    except jax.errors.TracerIntegerConversionError:
+        raise ValueError(
+            f"{name} must be {kind} known before jit (it fixes shapes), got a traced value"
+        ) from None
+    except TypeError:
+        raise ValueError(f"{name} must be {kind}, got {n!r} (a {type(n).__name__})") from None
+    if value < low:
+        raise ValueError(f"{name} must be {kind}, got {value}")
+    return value
 
 
-def check_steps(steps) -> None:
-    """Raises ``ValueError`` unless the number of steps is a positive integer."""
-    check_positive_int("steps", steps)
+def check_positive_int(name: str, n) -> int:
+    """``n`` as a Python int; ``ValueError`` unless it is an integer ≥ 1 (a bool is not one)."""
+    return as_int(name, n, low=1)
+
+
+def check_steps(steps) -> int:
+    """The number of steps as a Python int; ``ValueError`` unless it is a positive integer."""
+    return check_positive_int("steps", steps)
+
+
+def check_bool(name: str, value) -> bool:
+    """``value`` as a Python bool; ``ValueError`` unless it is True or False (NumPy's too)."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise ValueError(f"{name} must be True or False, got {value!r}")
+    return bool(value)
+
+
+def check_positive_finite(name: str, x) -> float:
+    """``x`` as a Python float; ``ValueError`` unless it is a real number, finite and > 0."""
+    try:
+        value = np.asarray(x)
+    except jax.errors.TracerArrayConversionError:
+        raise ValueError(
+            f"{name} must be a finite number > 0 known before jit, got a traced value"
+        ) from None
+    if (
+        value.ndim != 0
+        or value.dtype.kind not in "iuf"
+        or not math.isfinite(float(value))
+        or float(value) <= 0
+    ):
+        raise ValueError(f"{name} must be a finite number > 0, got {x!r}")
+    return float(value)
+
+
+def check_key(name: str, key) -> None:
+    """Raises ``ValueError`` unless ``key`` is one PRNG key: ``jax.random.key(seed)``, or a
+    raw ``jax.random.PRNGKey(seed)`` (uint32, shape (2,)). Checks the dtype and shape only,
+    so a traced key (a ``vmap`` over seeds) passes."""
+    dtype, shape = getattr(key, "dtype", None), getattr(key, "shape", None)
+    typed = dtype is not None and jax.dtypes.issubdtype(dtype, jax.dtypes.prng_key)
+    if (typed and shape == ()) or (not typed and dtype == np.uint32 and shape == (2,)):
+        return
+    got = (
+        f"shape {shape}, dtype {dtype}" if shape is not None else f"{key!r} ({type(key).__name__})"
+    )
+    raise ValueError(f"{name} must be one PRNG key such as jax.random.key(0), got {got}")
+
+
+def check_samples(X: jax.Array, Y: jax.Array) -> None:
+    """Raises ``ValueError`` unless X and Y hold the same number P ≥ 1 of samples along axis 0.
+
+    Shapes only, so it holds eagerly and under ``jit``; what else X and Y must be (X of
+    shape (P, d), Y labels or targets) is the gradient source's to say.
+    """
+    for what, a in (("X", X), ("Y", Y)):
+        if a.ndim < 1:
+            raise ValueError(
+                f"{what} must hold one sample per row (samples along axis 0), "
+                f"got a scalar of shape {tuple(a.shape)}"
+            )
+    if X.shape[0] < 1:
+        raise ValueError(f"X must hold at least one sample, got shape {tuple(X.shape)}")
+    if Y.shape[0] != X.shape[0]:
+        raise ValueError(
+            "X and Y must hold the same number of samples along axis 0, got "
+            f"{X.shape[0]} in X (shape {tuple(X.shape)}) and {Y.shape[0]} in Y "
+            f"(shape {tuple(Y.shape)})"
+        )
 
 
 def check_lr(lr) -> None:

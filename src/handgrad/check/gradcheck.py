@@ -36,6 +36,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from handgrad._validate import check_key, check_positive_finite, check_positive_int
 from handgrad.check.shapes import check_gradient_shapes, leaf_name
 
 TOLERANCES = {  # dtype name -> (rtol for grad/vjp/jvp, rtol for finite differences)
@@ -166,10 +167,10 @@ def check_gradients(
         gradients. float64 work, and the finite-difference witness, which always runs in
         float64, hold JAX's 64-bit mode for their calls only (a scoped ``jax.enable_x64``);
         float32 work runs in float32 as the caller has set JAX up.
-      rtol: tolerance for grad/vjp/jvp (default 1e-12 in float64, 1e-5 in float32).
-      fd_rtol: tolerance for finite differences (default 1e-6, or 1e-4 in float32).
-      fd_step: the step ε of the central differences.
-      num_directions: random directions per leaf for the jvp and fd checks.
+      rtol: tolerance for grad/vjp/jvp, > 0 (default 1e-12 in float64, 1e-5 in float32).
+      fd_rtol: tolerance for finite differences, > 0 (default 1e-6, or 1e-4 in float32).
+      fd_step: the step ε > 0 of the central differences.
+      num_directions: random directions per leaf for the jvp and fd checks, ≥ 1.
       key: PRNG key for the directions (default ``jax.random.key(0)``).
       kink_inputs: optional f(params, *args, **kwargs) → pytree of ReLU inputs; a
         ``KinkWarning`` is issued when a finite-difference step crosses 0 in one.
@@ -184,16 +185,38 @@ def check_gradients(
     Raises:
       GradientCheckError: naming the leaf, the oracle and the error, when one exceeds
         its tolerance (unless ``raise_on_failure=False``).
-      ValueError: if ``hand_grad`` returns a pytree of another structure or shape.
+      ValueError: if ``hand_grad`` returns a pytree of another structure or shape, or, before
+        any work, for an argument outside its range: ``num_directions`` not a positive
+        integer, ``fd_step``, ``rtol`` or ``fd_rtol`` not a finite number > 0, ``args`` not a
+        tuple, ``kwargs`` not a dict, a function that is not callable, a bad ``key``.
     """
     dtype_name = jnp.dtype(dtype).name
     if dtype_name not in TOLERANCES:
         raise ValueError(f"dtype must be one of {sorted(TOLERANCES)}, got {dtype_name}")
+    for name, fn in (("objective", objective), ("hand_grad", hand_grad)):
+        if not callable(fn):
+            raise ValueError(f"{name} must be a function, got {type(fn).__name__}")
+    if kink_inputs is not None and not callable(kink_inputs):
+        raise ValueError(
+            f"kink_inputs must be a function or None, got {type(kink_inputs).__name__}"
+        )
+    if not isinstance(args, (tuple, list)):
+        raise ValueError(
+            "args must be a tuple of the further arguments, e.g. args=(X, Y), got "
+            f"{type(args).__name__}"
+        )
+    if kwargs is not None and not isinstance(kwargs, Mapping):
+        raise ValueError(f"kwargs must be a dict of keyword arguments, got {type(kwargs).__name__}")
     default_rtol, default_fd_rtol = TOLERANCES[dtype_name]
-    rtol = default_rtol if rtol is None else rtol
-    fd_rtol = default_fd_rtol if fd_rtol is None else fd_rtol
+    rtol = default_rtol if rtol is None else check_positive_finite("rtol", rtol)
+    fd_rtol = default_fd_rtol if fd_rtol is None else check_positive_finite("fd_rtol", fd_rtol)
+    fd_step = check_positive_finite("fd_step", fd_step)
+    num_directions = check_positive_int("num_directions", num_directions)
     kwargs = dict(kwargs or {})
-    key = jax.random.key(0) if key is None else key
+    if key is None:
+        key = jax.random.key(0)
+    else:
+        check_key("key", key)
     leaves = _check(
         objective, hand_grad, params, args, kwargs, dtype_name, fd_step,
         num_directions, key, kink_inputs, jax.jit if jit else (lambda f: f),

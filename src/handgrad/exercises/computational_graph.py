@@ -36,6 +36,8 @@ import jax
 import numpy as np
 from jax.extend.core import Literal
 
+from handgrad._validate import as_int
+
 
 class Variable(NamedTuple):
     """A box: an array's name, type ("f64[3,4]") and kind ("input", "intermediate", "output")."""
@@ -187,6 +189,23 @@ def trace_graph(
     return _graph(functools.partial(f, **kwargs), args, _input_labels(f, args), output_names)
 
 
+def _check_argnums(argnums, n_args: int) -> tuple[int | tuple[int, ...], tuple[int, ...]]:
+    """``argnums`` as ``jax.grad`` takes it (a Python int or a tuple of them), and as a tuple."""
+    single = not isinstance(argnums, (Sequence, np.ndarray)) or np.ndim(argnums) == 0
+    given = (argnums,) if single else tuple(argnums)
+    try:
+        nums = tuple(as_int("argnums", i, low=-n_args) for i in given)  # negative: from the end
+    except ValueError:
+        nums = ()
+    if not nums or max(nums) >= n_args or len({i % n_args for i in nums}) < len(nums):
+        raise ValueError(
+            "argnums must be an integer or a non-empty sequence of distinct integers, "
+            f"positions of the {n_args} arguments given, got {argnums!r}"
+        )
+    nums = tuple(i % n_args for i in nums)
+    return (nums[0] if single else nums), nums
+
+
 def backward_graph(
     f: Callable, *args, argnums: int | Sequence[int] = 0, **kwargs
 ) -> ComputationGraph:
@@ -194,16 +213,19 @@ def backward_graph(
 
     Its outputs are ∂J/∂ each array of the ``argnums`` arguments, named e.g. "dJ/dW1".
 
+    ``argnums`` is a Python or NumPy integer, or a sequence of them, as ``jax.grad`` takes.
+
     Raises:
-      ValueError: if ``f`` does not return a scalar, or naming an argument JAX cannot trace
-        or differentiate (not floating point).
+      ValueError: for ``argnums`` that are not distinct positions of ``args``, if ``f`` does
+        not return a scalar, or naming an argument JAX cannot trace or differentiate (not
+        floating point).
     """
+    argnums, nums = _check_argnums(argnums, len(args))
     fixed, labels = functools.partial(f, **kwargs), _input_labels(f, args)
     out = jax.tree_util.tree_leaves(jax.eval_shape(fixed, *args))
     if len(out) != 1 or out[0].shape != ():
         got = f"shape {out[0].shape}" if len(out) == 1 else f"{len(out)} arrays"
         raise ValueError(f"f must return a scalar for jax.grad, got {got}")
-    nums = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     for i in nums:
         for label, leaf in zip(labels[i], jax.tree_util.tree_leaves(args[i])):
             if not jax.dtypes.issubdtype(dtype := jax.typeof(leaf).dtype, np.inexact):

@@ -35,8 +35,21 @@ from jax.sharding import AxisType, Mesh, NamedSharding
 from jax.sharding import PartitionSpec as P
 from jax.typing import ArrayLike
 
+from handgrad._validate import as_int
+
 # How each leaf of d2l's MLP is cut when the hidden layer is split over mesh axis ``a``.
 _MODEL_SPECS = {"W1": lambda a: P(a, None), "W2": lambda a: P(None, a), "b1": lambda a: P(a)}
+
+
+def _mesh_shape(n_devices) -> tuple[int, ...]:
+    """The mesh shape as Python ints, from one count or a sequence of them (NumPy's too)."""
+    counts = n_devices if isinstance(n_devices, Sequence) else (n_devices,)
+    if isinstance(n_devices, np.ndarray) and n_devices.ndim == 1:
+        counts = tuple(n_devices)
+    try:
+        return tuple(as_int("n_devices", n) for n in counts)
+    except ValueError:
+        raise ValueError(f"n_devices must be positive integers, got {n_devices!r}") from None
 
 
 def make_mesh(
@@ -54,10 +67,7 @@ def make_mesh(
     """
     names = (axis,) if isinstance(axis, str) else tuple(axis)
     available = len(jax.devices())
-    shape = available if n_devices is None else n_devices
-    shape = (shape,) if isinstance(shape, int) else tuple(shape)
-    if any(not isinstance(n, int) or isinstance(n, bool) or n < 1 for n in shape):
-        raise ValueError(f"n_devices must be positive integers, got {n_devices!r}")
+    shape = _mesh_shape(available if n_devices is None else n_devices)
     if len(shape) != len(names):
         raise ValueError(f"a mesh of shape {shape} needs {len(shape)} axis names, got {names}")
     wanted = int(np.prod(shape))

@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike
 
-from handgrad._validate import check_lam
+from handgrad._validate import as_int, check_lam
 from handgrad.backprop.cost_module import cost_module
 from handgrad.backprop.mlp import mlp_modules, mlp_stack_params
 from handgrad.backprop.stack import stack_forward
@@ -56,10 +56,12 @@ def remat_objective(
     Same value and gradient; ``jax.grad`` keeps only each group's input for the backward pass.
     ``every=0`` checkpoints nothing: the same batched forward without remat, the baseline.
     """
-    if not isinstance(every, int) or isinstance(every, bool) or every < 0:
+    try:
+        every = as_int("every", every, low=0)
+    except ValueError:
         raise ValueError(
             f"every must be a non-negative integer (hidden layers per checkpoint), got {every!r}"
-        )
+        ) from None
     layers, X, Y, modules, entries = _stack_inputs(params, X, Y, activation, loss, lam)
     hidden = len(layers) - 1
     Z, group = X, every or max(hidden, 1)

@@ -16,7 +16,7 @@ optional per layer. The objective is J = 1/P Σ_p C(y[p], G(x[p], w)) + λ/2 Σ_
 from __future__ import annotations
 
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 
 import jax
@@ -24,6 +24,7 @@ import jax.numpy as jnp
 from jax.typing import ArrayLike
 
 from handgrad._validate import (
+    as_int,
     check_batch,
     check_dim,
     check_dtype_available,
@@ -49,6 +50,20 @@ def layer_names(k: int, leaf: str) -> tuple[str, str]:
     return f"params[{k}][{leaf!r}]", "(n_out, n_in)" if leaf == "W" else "(n_out,)"
 
 
+def _check_widths(widths) -> list[int]:
+    """The widths as Python ints; ``ValueError`` unless two or more positive integers."""
+    expected = f"widths must be two or more positive integers, got {widths!r}"
+    if isinstance(widths, (str, bytes)) or not isinstance(widths, Iterable):
+        raise ValueError(expected)
+    given = list(widths)
+    if len(given) < 2:
+        raise ValueError(expected)
+    try:
+        return [as_int(f"widths[{k}]", n) for k, n in enumerate(given)]
+    except ValueError as e:
+        raise ValueError(f"{expected} ({e})") from None
+
+
 def mlp_init(
     key: jax.Array,
     widths: Sequence[int],
@@ -63,16 +78,14 @@ def mlp_init(
 
     Args:
       key: a PRNG key.
-      widths: at least two positive widths.
+      widths: at least two positive widths (Python or NumPy integers).
       bias: whether every layer has a bias.
       dtype: floating dtype of every leaf.
       init: "normal" draws W ~ N(0, 1/n_in) and b = 0; "torch" draws W and b from
         U(−1/√n_in, 1/√n_in), as PyTorch's ``nn.Linear`` does.
     """
     check_dtype_available(dtype)
-    widths = list(widths)
-    if len(widths) < 2 or not all(isinstance(n, int) and n >= 1 for n in widths):
-        raise ValueError(f"widths must be two or more positive integers, got {widths!r}")
+    widths = _check_widths(widths)
     if init not in INITS:
         raise ValueError(f"unknown init {init!r}; expected one of {list(INITS)}")
     layers = []

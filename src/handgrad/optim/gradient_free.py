@@ -22,6 +22,7 @@ from typing import Any, NamedTuple
 import jax
 import jax.flatten_util
 import jax.numpy as jnp
+import numpy as np
 from jax.tree_util import Partial
 
 from handgrad._validate import check_positive_int
@@ -36,8 +37,14 @@ class Estimator(NamedTuple):
 
 
 def _check_eps(eps: float) -> None:
-    if not eps > 0:
-        raise ValueError(f"eps must be > 0, got {eps!r}")
+    """Raises ``ValueError`` unless a concrete step ε is a finite positive scalar; a traced ε
+    (a sweep over ε) is not known yet and passes."""
+    try:
+        value = np.asarray(eps)
+    except jax.errors.TracerArrayConversionError:
+        return
+    if value.ndim != 0 or value.dtype.kind not in "iuf" or not np.isfinite(value) or value <= 0:
+        raise ValueError(f"eps must be > 0 and finite, got {eps!r}")
 
 
 def _finite_difference(objective, eps, params, X, Y):
@@ -72,6 +79,6 @@ def random_directions(
     """The random-direction estimate along k directions: Gaussian smoothing, as evolution
     strategies use it."""
     _check_eps(eps)
-    check_positive_int("num_directions", num_directions)
+    num_directions = check_positive_int("num_directions", num_directions)
     value_and_grad = Partial(_random_directions, objective, num_directions, eps)
     return Estimator(value_and_grad, lambda n: 2 * num_directions + 1, True)

@@ -14,6 +14,12 @@ lam=1e-4), …)`` compile once — and the numbers they hold are traced: a new l
 or key compiles nothing. Single-device, data-parallel and model-parallel training are this one
 loop: sharding is a property of the inputs (``handgrad.exercises.parallel``), not of the loop.
 
+Checked before compiling (``handgrad.optim.checks``): the number of steps (a Python or NumPy
+int ≥ 1), the training set (X and Y with the same number P ≥ 1 of samples along axis 0), the
+rule, sampler and key, and whatever the gradient source says of its inputs — traced once on
+the arguments' shapes with the targets Y concrete, so that a label outside the model's classes
+is named here.
+
 >>> import jax.numpy as jnp
 >>> from handgrad.models.linear import linear_objective
 >>> from handgrad.optim.autodiff import autodiff
@@ -33,8 +39,9 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from handgrad._validate import check_steps
+from handgrad._validate import check_key, check_positive_int, check_samples, check_steps
 from handgrad.optim.by_value import merge, split
+from handgrad.optim.checks import check_rule_and_sampler, check_state, checked_inputs
 from handgrad.optim.rules import gd
 from handgrad.optim.samplers import Sampler, SamplerState, full_batch, minibatch, per_sample
 
@@ -60,7 +67,13 @@ class Trajectory(NamedTuple):
 def init_run(
     params: Any, rule: optax.GradientTransformation, sampler: Sampler, key: jax.Array
 ) -> RunState:
-    """The state at step 0."""
+    """The state at step 0.
+
+    Raises:
+      ValueError: for a rule, sampler or key of the wrong kind.
+    """
+    check_rule_and_sampler(rule, sampler)
+    check_key("key", key)
     k_sampler, k_grad = jax.random.split(key)
     return RunState(
         params, rule.init(params), sampler.init(k_sampler), k_grad, jnp.zeros((), jnp.int32)
@@ -84,7 +97,13 @@ def scan_steps(
     The sampler draws the chunk's indices up front; each step gathers its rows, asks the
     gradient source for (J, g) and applies the rule. A stochastic gradient source gets
     ``fold_in(key, step)``, so chunking a run never changes it.
+
+    Raises:
+      ValueError: for a bad number of steps, or X and Y that do not hold the same number
+        P ≥ 1 of samples along axis 0 (shapes only: this runs under ``jit``).
     """
+    steps = check_steps(steps)
+    check_samples(X, Y)
     (which, index_sets), sampler_state = sampler.schedule(state.sampler, X.shape[0], steps)
 
     def body(carry, xs):
@@ -153,37 +172,15 @@ def run_steps(
 
     Returns:
       (the state after the steps, ``Trajectory`` of per-step losses and, if asked, parameters).
+
+    Raises:
+      ValueError: as ``run`` does, and for a ``state`` that is not a ``RunState``.
     """
-    check_steps(steps)
+    options = dict(steps=steps, record_params=record_params, takes_key=takes_key)
+    check_state(state, RunState)
+    X, Y, options = checked_inputs(value_and_grad_fn, rule, sampler, state.params, X, Y, **options)
     statics, traced = _split(value_and_grad_fn, rule, sampler)
-    return _compiled_steps(
-        statics, traced, state, X, Y,
-        steps=steps, record_params=record_params, takes_key=takes_key,
-    )  # fmt: skip
-
-
-def _check_source(value_and_grad_fn: Callable, params: Any, X: Any, Y: Any, takes_key: bool):
-    """Traces the gradient source on the arguments' shapes, before compiling, while the
-    numbers it holds are still concrete: a negative λ or a wrong shape is named here, and so
-    is a source that does not return (J, grads) with J a scalar and grads shaped like params."""
-    if takes_key:
-        source = lambda p, X, Y: value_and_grad_fn(p, X, Y, jax.random.key(0))
-        out = jax.eval_shape(source, params, X, Y)
-    else:
-        out = jax.eval_shape(value_and_grad_fn, params, X, Y)
-    shapes = lambda tree: jax.tree_util.tree_map(jnp.shape, tree)
-    if not (
-        isinstance(out, (tuple, list))
-        and len(out) == 2
-        and jnp.shape(out[0]) == ()
-        and jax.tree_util.tree_structure(out[1]) == jax.tree_util.tree_structure(params)
-        and shapes(out[1]) == shapes(params)
-    ):
-        raise ValueError(
-            "the gradient source must return (J, grads), J a scalar and grads shaped like the "
-            f"parameters {shapes(params)}; it returned {shapes(out)}. jax.grad(J) returns the "
-            "gradient alone: pass handgrad.autodiff(J) for (J, ∂J/∂w)"
-        )
+    return _compiled_steps(statics, traced, state, X, Y, **options)
 
 
 def run(
@@ -216,16 +213,18 @@ def run(
       (final parameters, ``Trajectory`` of per-step losses and, if asked, parameters).
 
     Raises:
-      ValueError: for a bad number of steps, or what the gradient source says of its inputs.
+      ValueError: before anything compiles, saying what was expected and what was given: for
+        a number of steps that is not a positive integer, X and Y that do not hold the same
+        number P ≥ 1 of samples along axis 0, a rule, sampler or key of the wrong kind, and
+        whatever the gradient source says of its inputs (X of the wrong shape or dtype,
+        labels outside the model's classes, a negative λ).
     """
-    check_steps(steps)
-    X, Y = jnp.asarray(X), jnp.asarray(Y)  # a jax.Array, split or not, is kept as it is
-    _check_source(value_and_grad_fn, params, X, Y, takes_key)
+    if key is not None:
+        check_key("key", key)
+    options = dict(steps=steps, record_params=record_params, takes_key=takes_key)
+    X, Y, options = checked_inputs(value_and_grad_fn, rule, sampler, params, X, Y, **options)
     statics, traced = _split(value_and_grad_fn, rule, sampler)
-    return _compiled_run(
-        statics, traced, params, X, Y, key,
-        steps=steps, record_params=record_params, takes_key=takes_key,
-    )  # fmt: skip
+    return _compiled_run(statics, traced, params, X, Y, key, **options)
 
 
 def run_gd(value_and_grad_fn: Callable, params: Any, X: jax.Array, Y: jax.Array, *, lr, steps: int):
@@ -235,6 +234,9 @@ def run_gd(value_and_grad_fn: Callable, params: Any, X: jax.Array, Y: jax.Array,
 
     Returns:
       (final_params, losses): one loss per step, that of the whole set before the step.
+
+    Raises:
+      ValueError: as ``run`` does.
     """
     final, trajectory = run(
         value_and_grad_fn, params, X, Y, rule=gd(lr), sampler=full_batch(), steps=steps
@@ -260,7 +262,11 @@ def run_sgd(
 
     Returns:
       (final_params, losses): one loss per step, that of the batch the step used.
+
+    Raises:
+      ValueError: as ``run`` does, and for a batch size that is not a positive integer.
     """
+    batch_size = check_positive_int("batch_size", batch_size)
     sampler = per_sample() if batch_size == 1 else minibatch(batch_size)
     final, trajectory = run(
         value_and_grad_fn, params, X, Y, rule=gd(lr), sampler=sampler, steps=steps, key=key

@@ -72,6 +72,42 @@ def _preconditioned_update(eta, grads: Any, state: GDState, params: Any = None):
     return unravel(-(jnp.asarray(eta, g.dtype) @ g)), GDState(state.count + 1)
 
 
+def _check_atol(atol) -> None:
+    """Raises ``ValueError`` unless the tolerance is a finite real number ≥ 0 (a NaN would
+    pass every comparison it is used in, so any matrix would do)."""
+    try:
+        value = np.asarray(atol)
+    except jax.errors.TracerArrayConversionError:
+        raise ValueError(
+            "atol must be a finite number >= 0 known before jit, got a traced value"
+        ) from None
+    if value.ndim != 0 or value.dtype.kind not in "iuf" or not np.isfinite(value) or value < 0:
+        raise ValueError(f"atol must be a finite number >= 0, got {atol!r}")
+
+
+def _concrete_matrix(eta) -> np.ndarray:
+    """η as a NumPy array; ``ValueError`` unless a concrete, finite, real square matrix."""
+    try:
+        eta = np.asarray(eta)
+    except jax.errors.TracerArrayConversionError:
+        raise ValueError(
+            "eta must be a concrete matrix (its symmetry and eigenvalues are checked), "
+            "got a traced value"
+        ) from None
+    if eta.ndim != 2 or eta.shape[0] != eta.shape[1] or eta.size == 0:
+        raise ValueError(f"eta must be a square matrix, n × n with n ≥ 1, got shape {eta.shape}")
+    if eta.dtype.kind not in "iuf":
+        raise ValueError(f"eta must hold real numbers, got dtype {eta.dtype}")
+    bad = ~np.isfinite(eta)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        raise ValueError(
+            f"eta must be finite (a NaN or inf would make every step NaN), but it holds "
+            f"{int(bad.sum())} non-finite entries, e.g. eta[{i}, {j}] = {eta[i, j]}"
+        )
+    return eta
+
+
 def preconditioned_gd(eta: ArrayLike, *, atol: float = 1e-10) -> optax.GradientTransformation:
     """w ← w − η g with η an n × n symmetric positive semi-definite matrix.
 
@@ -79,13 +115,11 @@ def preconditioned_gd(eta: ArrayLike, *, atol: float = 1e-10) -> optax.GradientT
     total size, in that order); η must be given as a concrete array.
 
     Raises:
-      ValueError: if η is not square, not symmetric, or has an eigenvalue below −atol·‖η‖.
+      ValueError: if η is not a concrete, finite, real square matrix, not symmetric, or has
+        an eigenvalue below −atol·‖η‖; or if atol is not a finite number ≥ 0.
     """
-    eta = np.asarray(eta)
-    if eta.ndim != 2 or eta.shape[0] != eta.shape[1]:
-        raise ValueError(f"eta must be a square matrix, got shape {eta.shape}")
-    if not np.all(np.isfinite(eta)):
-        raise ValueError("eta must be finite")
+    _check_atol(atol)
+    eta = _concrete_matrix(eta)
     scale = max(float(np.max(np.abs(eta))), np.finfo(np.float64).tiny)
     asymmetry = float(np.max(np.abs(eta - eta.T))) / scale
     if asymmetry > atol:

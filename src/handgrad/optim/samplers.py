@@ -97,6 +97,10 @@ def _minibatch_schedule(batch_size: int, state: SamplerState, P: int, steps: int
 
 
 def minibatch(batch_size: int) -> Sampler:
-    """Batches of ``batch_size`` from a fresh shuffle each epoch; a short last batch."""
-    check_positive_int("batch_size", batch_size)
+    """Batches of ``batch_size`` from a fresh shuffle each epoch; a short last batch.
+
+    Raises:
+      ValueError: unless ``batch_size`` is a positive integer (a Python or NumPy int).
+    """
+    batch_size = check_positive_int("batch_size", batch_size)  # a Python int: static
     return Sampler(f"minibatch({batch_size})", _init, Partial(_minibatch_schedule, batch_size))
