@@ -8,9 +8,12 @@ the names there are: the generated ones and, from local IDX files, mnist and fas
 
 from __future__ import annotations
 
+import difflib
+import inspect
+import math
 import os
 from collections.abc import Callable
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -21,14 +24,22 @@ IDX_FILES = {  # file names of MNIST and Fashion-MNIST (raw or with .gz)
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
     "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
 }
-GENERATED: dict[str, Callable] = {
-    "digits": lambda seed, **kw: synthetic.digits(**kw),
-    "linear_regression": lambda seed, **kw: synthetic.linear_regression(seed=seed, **kw),
-    "spirals": lambda seed, **kw: synthetic.spirals(seed=seed, **kw),
-    "two_moons": lambda seed, **kw: synthetic.two_moons(seed=seed, **kw),
+GENERATED: dict[str, Callable] = {  # the generators; their keywords but seed are the options
+    "digits": synthetic.digits,
+    "linear_regression": synthetic.linear_regression,
+    "spirals": synthetic.spirals,
+    "two_moons": synthetic.two_moons,
+}
+SHAPES: dict[str, Callable] = {  # options -> (samples, features), known before generating
+    "digits": lambda: (1797, 64),
+    "linear_regression": lambda n, d, **_: (n, d),
+    "spirals": lambda n_per_class, classes, **_: (n_per_class * classes, 2),
+    "two_moons": lambda n, **_: (n, 2),
 }
 FROM_FILES = ("mnist", "fashion_mnist")
+IDX_CLASSES = 10  # MNIST and Fashion-MNIST: labels 0..9
 DATASETS = tuple(GENERATED) + FROM_FILES
+MAX_COUNT = 2**31 - 1  # sample counts and sizes index with int32
 
 
 class Dataset(NamedTuple):
@@ -42,6 +53,67 @@ class Dataset(NamedTuple):
     num_classes: int | None
     mean: np.ndarray
     std: np.ndarray
+
+
+def dataset_options(name: str) -> dict[str, Any]:
+    """The options of a generated data set and their defaults (the generator's keywords but
+    ``seed``, which the config's own ``seed`` sets); ``{}`` for the data sets read from files."""
+    if name not in GENERATED:
+        return {}
+    parameters = inspect.signature(GENERATED[name]).parameters.values()
+    return {p.name: p.default for p in parameters if p.name != "seed"}
+
+
+def check_options(name: str, options: dict) -> dict[str, Any]:
+    """The options of data set ``name``, checked by the generator's signature.
+
+    A name must be one of the generator's keywords; a value must have the kind of its default
+    (an integer is accepted for a float), a float must be finite, and an integer (a count:
+    samples, features, classes) must lie in 1..2**31 − 1.
+
+    Raises:
+      ValueError: naming the option and what is allowed.
+    """
+    allowed = dataset_options(name)
+    if options and name in FROM_FILES:
+        raise ValueError(f"dataset {name!r} takes no options, got {sorted(options)}")
+    checked, where = {}, f"bad options for dataset {name!r}"
+    for key, value in options.items():
+        if key not in allowed:
+            close = difflib.get_close_matches(str(key), list(allowed), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            raise ValueError(f"{where}: no option {key!r}{hint} (options: {sorted(allowed)})")
+        kind = type(allowed[key])
+        if kind is float and type(value) is int:
+            value = float(value)
+        if type(value) is not kind:
+            raise ValueError(
+                f"{where}: {key} must be {_KIND_NAMES.get(kind, kind.__name__)}, "
+                f"got {value!r} ({type(value).__name__})"
+            )
+        if kind is float and not math.isfinite(value):
+            raise ValueError(f"{where}: {key} must be finite, got {value!r}")
+        if kind is int and not 1 <= value <= MAX_COUNT:
+            raise ValueError(
+                f"{where}: {key} must be a positive integer below 2**31, got {value!r}"
+            )
+        checked[key] = value
+    if name in SHAPES:
+        P, d = generated_shape(name, checked)
+        if P * d > MAX_COUNT:
+            raise ValueError(
+                f"{where}: {P} samples of {d} features are {P * d} numbers, more than "
+                "2**31 − 1 (arrays index with int32)"
+            )
+    return checked
+
+
+_KIND_NAMES = {int: "an integer", float: "a number", bool: "true or false", str: "a string"}
+
+
+def generated_shape(name: str, options: dict) -> tuple[int, int]:
+    """(samples, features) of generated data set ``name`` with checked ``options``."""
+    return SHAPES[name](**{**dataset_options(name), **options})
 
 
 def split(X: np.ndarray, Y: np.ndarray, test_fraction: float, seed: int):
@@ -92,31 +164,40 @@ def load_dataset(
       **options: passed to the generator (e.g. ``n``, ``noise`` for two_moons).
 
     Raises:
-      ValueError: for an unknown name or bad options; ``DataError`` for bad files.
+      ValueError: for an unknown name or bad options (``check_options``); ``DataError`` for
+        bad files, and for generated data that is not finite.
     """
     if name not in DATASETS:
         raise ValueError(f"unknown dataset {name!r}; expected one of {list(DATASETS)}")
+    options = check_options(name, options)
     if name in FROM_FILES:
         if not path:
             raise DataError(
                 f"dataset {name!r} is read from local IDX files: set data.path to their folder"
             )
-        if options:
-            raise ValueError(f"dataset {name!r} takes no options, got {sorted(options)}")
-        X_train, Y_train = load_idx_pair(*(_find(path, f) for f in IDX_FILES["train"]))
-        X_test, Y_test = load_idx_pair(*(_find(path, f) for f in IDX_FILES["test"]))
+        X_train, Y_train = load_idx_pair(
+            *(_find(path, f) for f in IDX_FILES["train"]), num_classes=IDX_CLASSES
+        )
+        X_test, Y_test = load_idx_pair(
+            *(_find(path, f) for f in IDX_FILES["test"]), num_classes=IDX_CLASSES
+        )
         if X_train.shape[1] != X_test.shape[1]:
             raise DataError(
                 f"{path}: training images have {X_train.shape[1]} pixels, test images {X_test.shape[1]}"
             )
+        num_classes = IDX_CLASSES
     else:
-        try:
-            X, Y = GENERATED[name](seed, **options)
-        except TypeError as err:
-            raise ValueError(f"bad options for dataset {name!r}: {err}") from None
+        generate = GENERATED[name]
+        X, Y = generate(**options) if name == "digits" else generate(seed=seed, **options)
+        for what, array in (("X", X), ("Y", Y)):
+            if not np.all(np.isfinite(array)):
+                raise DataError(
+                    f"dataset {name!r} with options {options}: the generated {what} holds "
+                    "non-finite values (NaN or infinity)"
+                )
         X_train, Y_train, X_test, Y_test = split(X, Y, test_fraction, seed)
-    classification = np.issubdtype(Y_train.dtype, np.integer)
-    num_classes = int(max(Y_train.max(), Y_test.max())) + 1 if classification else None
+        classification = np.issubdtype(Y_train.dtype, np.integer)
+        num_classes = int(max(Y_train.max(), Y_test.max())) + 1 if classification else None
     if standardise:
         X_train, X_test, mean, std = standardize(X_train, X_test)
     else:

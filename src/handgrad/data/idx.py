@@ -15,8 +15,10 @@ dimensions promise; anything else raises ``DataError`` naming the file and the p
 from __future__ import annotations
 
 import gzip
+import math
 import os
 import struct
+import zlib
 
 import numpy as np
 
@@ -36,14 +38,19 @@ class DataError(ValueError):
 
 
 def _read_bytes(path: str) -> bytes:
-    if not os.path.isfile(path):
+    if os.path.isdir(path):
+        raise DataError(f"{path}: is a folder, not an IDX file")
+    if not os.path.exists(path):
         raise DataError(f"{path}: no such file")
     opener = gzip.open if path.endswith(".gz") else open
     try:
         with opener(path, "rb") as f:
             return f.read()
-    except (OSError, EOFError) as err:  # gzip raises BadGzipFile (an OSError) or EOFError
-        raise DataError(f"{path}: cannot be read ({err})") from None
+    except (OSError, EOFError, zlib.error) as err:
+        # permission denied is an OSError; a damaged gzip stream raises BadGzipFile (an
+        # OSError), EOFError when cut short, or zlib.error for a corrupt deflate block
+        reason = getattr(err, "strerror", None) or str(err) or type(err).__name__
+        raise DataError(f"{path}: cannot be read ({reason})") from None
 
 
 def read_idx(path: str) -> np.ndarray:
@@ -63,11 +70,13 @@ def read_idx(path: str) -> np.ndarray:
             f"{[hex(c) for c in TYPES]}, and the number of dimensions)"
         )
     header = 4 + 4 * ndim
-    if ndim == 0 or len(raw) < header:
+    if ndim == 0:
+        raise DataError(f"{path}: IDX header declares 0 dimensions (an IDX array has at least one)")
+    if len(raw) < header:
         raise DataError(f"{path}: IDX header promises {ndim} dimensions but the file ends first")
     dims = struct.unpack(f">{ndim}I", raw[4:header])
     dtype = TYPES[code]
-    expected = int(np.prod(dims)) * dtype.itemsize
+    expected = math.prod(dims) * dtype.itemsize  # Python integers: no overflow
     if len(raw) - header != expected:
         raise DataError(
             f"{path}: IDX dimensions {dims} of {dtype.name} need {expected} bytes of data, "
@@ -91,14 +100,21 @@ def write_idx(path: str, array: np.ndarray) -> None:
         f.write(data)
 
 
-def load_idx_pair(images_path: str, labels_path: str) -> tuple[np.ndarray, np.ndarray]:
+def load_idx_pair(
+    images_path: str, labels_path: str, *, num_classes: int | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Images (N, rows, cols) and labels (N,) from two IDX files, checked to agree.
 
+    Args:
+      images_path, labels_path: the two files, raw or ``.gz``.
+      num_classes: when given, every label must lie in 0..num_classes − 1.
+
     Returns:
-      (X, y): X as float32 in [0, 1] of shape (N, rows·cols), y as int32.
+      (X, y): X as float32 of shape (N, rows·cols) (uint8 pixels scaled to [0, 1]), y as int32.
 
     Raises:
-      DataError: if either file is bad, or the shapes or counts do not agree.
+      DataError: if either file is bad, holds no images, non-finite pixels or labels out of
+        range, or the shapes or counts do not agree.
     """
     images, labels = read_idx(images_path), read_idx(labels_path)
     if images.ndim != 3:
@@ -111,8 +127,25 @@ def load_idx_pair(images_path: str, labels_path: str) -> tuple[np.ndarray, np.nd
         raise DataError(
             f"{images_path} holds {images.shape[0]} images but {labels_path} holds {labels.shape[0]} labels"
         )
+    if 0 in images.shape:
+        raise DataError(
+            f"{images_path}: holds no data: dimensions {images.shape} (N, rows, cols) must all be >= 1"
+        )
     if not np.issubdtype(labels.dtype, np.integer):
         raise DataError(f"{labels_path}: labels must be integers, got {labels.dtype}")
+    if num_classes is not None:
+        bad = (labels < 0) | (labels >= num_classes)
+        if bad.any():
+            i = int(np.argmax(bad))
+            raise DataError(
+                f"{labels_path}: labels must lie in 0..{num_classes - 1}, got {labels[i]} "
+                f"at index {i} ({int(bad.sum())} label(s) out of range)"
+            )
+    if not np.issubdtype(images.dtype, np.integer):
+        if not np.all(np.isfinite(images)):
+            raise DataError(f"{images_path}: images hold non-finite values (NaN or infinity)")
+        if np.abs(images).max() > np.finfo(np.float32).max:
+            raise DataError(f"{images_path}: images overflow float32 (values beyond ±3.4e38)")
     X = images.reshape(images.shape[0], -1).astype(np.float32)
     if images.dtype == np.uint8:
         X /= 255.0

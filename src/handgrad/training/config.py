@@ -1,99 +1,53 @@
 """Training configs: TOML files validated against a frozen schema that fails fast.
 
 A config has the sections ``[data]``, ``[model]``, ``[optim]``, ``[train]``,
-``[checkpoint]`` and a top-level ``seed``. Unknown keys (with a did-you-mean), wrong types
-and unknown names are ``ConfigError`` that say what is allowed. ``--set optim.lr=0.05``
-overrides a field, with the same checks; values are read as TOML (``0.05``, ``true``,
-``[64, 64]``), and a bare word is a string (``data.name=mnist``).
+``[checkpoint]`` and a top-level ``seed``. Unknown keys (with a did-you-mean), wrong types,
+unknown names, numbers out of range (``RANGES``; a float must be finite) and fields set
+where they do not apply (``APPLIES``: ``optim.momentum`` with ``optim.name = 'sgd'``) are
+``ConfigError`` that say what is allowed. ``--set optim.lr=0.05`` overrides a field, with
+the same checks; values are read as TOML (``0.05``, ``true``, ``[64, 64]``), and a bare
+word is a string (``data.name=mnist``). ``dump_config`` writes the fields that apply
+(``config_fields``), and ``load_config`` reads them back equal. The schema itself is in
+``schema``, the writing in ``config_dump``.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import difflib
+import math
 import tomllib
 import typing
-from dataclasses import dataclass, field
 from typing import Any
 
-from handgrad.data.dataset import DATASETS
-from handgrad.models.activations import ACTIVATIONS
-from handgrad.models.costs import COSTS
+from handgrad.data.dataset import check_options
+from handgrad.training.config_dump import dump_config
+from handgrad.training.schema import (
+    APPLIES,
+    CHOICES,
+    INT32_MAX,
+    MAX_LAYERS,
+    OFF,
+    RANGES,
+    CheckpointConfig,
+    Config,
+    ConfigError,
+    DataConfig,
+    ModelConfig,
+    OptimConfig,
+    TrainConfig,
+    applies,
+    config_fields,
+    get_field,
+)
 
-MODELS = ("mlp1", "mlp", "linear")
-OPTIMIZERS = ("sgd", "momentum", "adam", "newton")
-GRADS = ("hand", "autodiff", "finite_difference", "random_directions")
-DTYPES = ("float32", "float64")
-
-
-class ConfigError(ValueError):
-    """A config file or override that does not fit the schema."""
-
-
-@dataclass(frozen=True, kw_only=True)
-class DataConfig:
-    name: str = "digits"
-    path: str = ""  # the folder of the IDX files, for mnist and fashion_mnist
-    test_fraction: float = 0.2
-    standardise: bool = True
-    options: dict = field(default_factory=dict)  # passed to the generator, e.g. {n = 400}
-
-
-@dataclass(frozen=True, kw_only=True)
-class ModelConfig:
-    name: str = "mlp1"
-    hidden: list = field(default_factory=lambda: [256])  # hidden widths (mlp1: exactly one)
-    activation: str = "relu"
-    bias: bool = False
-    loss: str = "softmax_cross_entropy"
-    lam: float = 0.0
-
-
-@dataclass(frozen=True, kw_only=True)
-class OptimConfig:
-    name: str = "sgd"
-    lr: float = 0.1
-    steps: int = 1000
-    batch_size: int = 128  # 0: the full batch; 1: one sample, as the lecture's SGD
-    momentum: float = 0.9
-
-
-@dataclass(frozen=True, kw_only=True)
-class TrainConfig:
-    grad: str = "hand"
-    dtype: str = "float32"
-    chunk: int = 100  # steps per compiled lax.scan; progress and metrics once per chunk
-    verify_every: int = 0  # check hand gradients against autodiff every N steps (0: never)
-    num_directions: int = 8  # for grad = "random_directions"
-    fd_eps: float = 1e-3  # the step of the gradient-free estimators
-
-
-@dataclass(frozen=True, kw_only=True)
-class CheckpointConfig:
-    every: int = 500  # steps between checkpoints (a final one is always written)
-
-
-@dataclass(frozen=True, kw_only=True)
-class Config:
-    """A whole run's settings: the seed and the sections data, model, optim, train, checkpoint."""
-
-    seed: int = 0
-    data: DataConfig = field(default_factory=DataConfig)
-    model: ModelConfig = field(default_factory=ModelConfig)
-    optim: OptimConfig = field(default_factory=OptimConfig)
-    train: TrainConfig = field(default_factory=TrainConfig)
-    checkpoint: CheckpointConfig = field(default_factory=CheckpointConfig)
-
-
-CHOICES = {
-    "data.name": DATASETS,
-    "model.name": MODELS,
-    "model.activation": tuple(ACTIVATIONS),
-    "model.loss": tuple(COSTS),
-    "optim.name": OPTIMIZERS,
-    "train.grad": GRADS,
-    "train.dtype": DTYPES,
-}
+__all__ = [  # the schema's names, read from here as before the split
+    "APPLIES", "CHOICES", "INT32_MAX", "MAX_LAYERS", "OFF", "RANGES", "CheckpointConfig",
+    "Config", "ConfigError", "DataConfig", "ModelConfig", "OptimConfig", "TrainConfig",
+    "apply_overrides", "applies", "config_fields", "config_from_table", "dump_config",
+    "load_config",
+]  # fmt: skip
 
 
 def _fields(cls) -> dict[str, Any]:
@@ -105,6 +59,32 @@ def _unknown(key: str, where: str, allowed) -> ConfigError:
     close = difflib.get_close_matches(key, list(allowed), n=1)
     hint = f"; did you mean '{where}{close[0]}'?" if close else ""
     return ConfigError(f"unknown config key '{where}{key}'{hint} (allowed: {sorted(allowed)})")
+
+
+def _describe(value: Any) -> str:
+    if isinstance(value, dict):
+        return f"a table {value!r}"
+    if isinstance(value, (datetime.date, datetime.time)):
+        return f"a TOML date/time ({value.isoformat()})"
+    return f"{value!r} ({type(value).__name__})"
+
+
+def _check_range(path: str, value: int | float) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise ConfigError(f"{path} must be finite, got {value!r}")
+    if path not in RANGES:
+        return
+    low, high, low_in, high_in = RANGES[path]
+    if (value > low or (low_in and value == low)) and (value < high or (high_in and value == high)):
+        return
+    if high == math.inf:
+        rule = f"be {'>=' if low_in else '>'} {low}"
+    elif isinstance(value, int):
+        rule = f"lie in {low}..{high}"
+    else:
+        rule = f"lie in {'[' if low_in else '('}{low}, {high}{']' if high_in else ')'}"
+    what = f"{path} widths" if path == "model.hidden" else path
+    raise ConfigError(f"{what} must {rule}, got {value!r}")
 
 
 def _check_type(path: str, value: Any, kind) -> Any:
@@ -125,15 +105,22 @@ def _check_type(path: str, value: Any, kind) -> Any:
             dict: "a table",
         }[kind]
     if not ok:
-        raise ConfigError(f"{path} must be {name}, got {value!r} ({type(value).__name__})")
+        raise ConfigError(f"{path} must be {name}, got {_describe(value)}")
     if path in CHOICES and value not in CHOICES[path]:
         raise ConfigError(f"{path} = {value!r} is not one of {list(CHOICES[path])}")
+    if kind is list:
+        if len(value) > MAX_LAYERS:
+            raise ConfigError(f"{path} holds {len(value)} widths, more than {MAX_LAYERS} layers")
+        for v in value:
+            _check_range(path, v)
+    elif kind in (int, float):
+        _check_range(path, value)
     return value
 
 
 def _build(cls, table: dict, prefix: str = ""):
     if not isinstance(table, dict):
-        raise ConfigError(f"[{prefix.rstrip('.')}] must be a table, got {table!r}")
+        raise ConfigError(f"[{prefix.rstrip('.')}] must be a table, got {_describe(table)}")
     kinds = _fields(cls)
     values = {}
     for key, value in table.items():
@@ -147,17 +134,21 @@ def _build(cls, table: dict, prefix: str = ""):
     return cls(**values)
 
 
-def _check_ranges(cfg: Config) -> None:
+def _check_applies(cfg: Config, table: dict) -> None:
+    for path, (decider, values) in APPLIES.items():
+        section, key = path.split(".")
+        off = path in OFF and get_field(cfg, path) == OFF[path]
+        if key in table.get(section, {}) and not applies(cfg, path) and not off:
+            where = f"= {values[0]!r}" if len(values) == 1 else f"in {list(values)}"
+            raise ConfigError(
+                f"{path} applies only to {decider} {where} (this config has "
+                f"{decider} = {get_field(cfg, decider)!r}); remove it"
+                + (f" or set it to {OFF[path]}" if path in OFF else "")
+            )
+
+
+def _check_together(cfg: Config) -> None:
     rules = [
-        (cfg.optim.lr > 0, f"optim.lr must be > 0, got {cfg.optim.lr}"),
-        (cfg.optim.steps >= 1, f"optim.steps must be >= 1, got {cfg.optim.steps}"),
-        (cfg.optim.batch_size >= 0, f"optim.batch_size must be >= 0 (0: full batch), got {cfg.optim.batch_size}"),
-        (cfg.model.lam >= 0, f"model.lam must be >= 0, got {cfg.model.lam}"),
-        (all(h >= 1 for h in cfg.model.hidden), f"model.hidden must hold positive widths, got {cfg.model.hidden}"),
-        (cfg.train.chunk >= 1, f"train.chunk must be >= 1, got {cfg.train.chunk}"),
-        (cfg.train.verify_every >= 0, f"train.verify_every must be >= 0, got {cfg.train.verify_every}"),
-        (cfg.checkpoint.every >= 1, f"checkpoint.every must be >= 1, got {cfg.checkpoint.every}"),
-        (0 < cfg.data.test_fraction < 1, f"data.test_fraction must lie in (0, 1), got {cfg.data.test_fraction}"),
         (cfg.model.name != "mlp1" or len(cfg.model.hidden) == 1,
          f"model.name = 'mlp1' has one hidden layer: model.hidden must hold one width, got {cfg.model.hidden}"),
         (cfg.optim.name != "newton" or cfg.model.name == "linear",
@@ -166,6 +157,10 @@ def _check_ranges(cfg: Config) -> None:
     for ok, message in rules:
         if not ok:
             raise ConfigError(message)
+    try:
+        check_options(cfg.data.name, cfg.data.options)
+    except ValueError as err:
+        raise ConfigError(f"data.options: {err}") from None
 
 
 def _parse_value(text: str) -> Any:
@@ -180,9 +175,11 @@ def apply_overrides(table: dict, overrides: list[str]) -> dict:
 
     ``overrides`` is a list of ``"key=value"`` strings; a single string is one override.
     """
+    if not isinstance(table, dict):
+        raise ConfigError(f"a config must be a table, got {_describe(table)}")
     table = {k: dict(v) if isinstance(v, dict) else v for k, v in table.items()}
     for item in [overrides] if isinstance(overrides, str) else list(overrides):
-        if "=" not in item:
+        if not isinstance(item, str) or "=" not in item:
             raise ConfigError(f"--set expects key=value, got {item!r}")
         key, text = item.split("=", 1)
         parts = key.strip().split(".")
@@ -201,14 +198,18 @@ def apply_overrides(table: dict, overrides: list[str]) -> dict:
                         f"--set {key}: {'.'.join(parts[: depth + 1])} is not a section"
                     )
                 node = node.setdefault(part, {})
+                if not isinstance(node, dict):
+                    raise ConfigError(f"[{part}] must be a table, got {_describe(node)}")
                 cls = kinds[part]
     return table
 
 
 def config_from_table(table: dict, overrides: list[str] = ()) -> Config:
     """A validated ``Config`` from a TOML table and ``key=value`` overrides."""
-    cfg = _build(Config, apply_overrides(table, overrides))
-    _check_ranges(cfg)
+    table = apply_overrides(table, overrides)
+    cfg = _build(Config, table)
+    _check_applies(cfg, table)
+    _check_together(cfg)
     return cfg
 
 
@@ -216,42 +217,29 @@ def load_config(path: str, overrides: list[str] = ()) -> Config:
     """Reads, overrides and validates a TOML config file.
 
     Raises:
-      ConfigError: for a missing or malformed file, or anything the schema rejects.
+      ConfigError: for a missing, unreadable or malformed file (not UTF-8, not TOML), or
+        anything the schema rejects; the message starts with the file's path.
     """
     try:
         with open(path, "rb") as f:
-            table = tomllib.load(f)
+            raw = f.read()
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such config file") from None
+    except IsADirectoryError:
+        raise ConfigError(f"{path}: is a folder, not a config file") from None
+    except OSError as err:
+        raise ConfigError(f"{path}: cannot be read ({err.strerror or err})") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as err:
+        raise ConfigError(
+            f"{path}: not UTF-8 text (byte 0x{raw[err.start]:02x} at offset {err.start})"
+        ) from None
+    try:
+        table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
         raise ConfigError(f"{path}: not valid TOML ({err})") from None
     try:
         return config_from_table(table, overrides)
     except ConfigError as err:
         raise ConfigError(f"{path}: {err}") from None
-
-
-def _toml_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, str):
-        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    if isinstance(value, list):
-        return "[" + ", ".join(_toml_value(v) for v in value) + "]"
-    if isinstance(value, dict):
-        return "{" + ", ".join(f"{k} = {_toml_value(v)}" for k, v in value.items()) + "}"
-    return repr(value)
-
-
-def dump_config(cfg: Config) -> str:
-    """The config as TOML, every field spelled out; ``load_config`` reads it back equal."""
-    lines = [f"seed = {cfg.seed}"]
-    for section in dataclasses.fields(cfg):
-        value = getattr(cfg, section.name)
-        if dataclasses.is_dataclass(value):
-            lines += ["", f"[{section.name}]"]
-            lines += [
-                f"{f.name} = {_toml_value(getattr(value, f.name))}"
-                for f in dataclasses.fields(value)
-            ]
-    return "\n".join(lines) + "\n"

@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING
 from handgrad._validate import check_positive_int
 from handgrad.exercises.computational_graph import trace_graph
 from handgrad.exercises.graph_drawing import draw_forward_backward, draw_graph
-from handgrad.exercises.memory import MemoryReport, measure_mlp_memory
-from handgrad.training.config import Config
-from handgrad.training.setup import build
+from handgrad.exercises.memory import MemoryReport, measure_mlp_memory, mlp_memory
+from handgrad.training.config import INT32_MAX, Config
+from handgrad.training.setup import available_memory, build, format_bytes
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -30,10 +30,33 @@ def model_widths(cfg: Config) -> tuple[list[int], int]:
     return [d, *hidden, q], cfg.optim.batch_size or s.X_train.shape[0]
 
 
+def _check_batch_size(widths: list[int], P: int, bias: bool, itemsize: int) -> None:
+    """Refuses, before compiling, a batch whose counted training step cannot fit in memory."""
+    P = check_positive_int("batch size", P)
+    if P > INT32_MAX:  # labels are gathered with int32 indices
+        raise ValueError(f"batch size (--batch-size) must be at most 2**31 − 1, got {P}")
+    counted = mlp_memory(widths, P, bias=bias)
+    need = (2 * counted.params + counted.training) * itemsize
+    available, where = available_memory()
+    if need > available:
+        raise ValueError(
+            f"batch size (--batch-size) {P}: one training step keeps about {format_bytes(need)} "
+            f"(counted), more than {format_bytes(available)} of {where}; choose a smaller batch size"
+        )
+
+
 def memory_report(cfg: Config, batch_sizes=(), *, remat_every: int = 0) -> list[MemoryReport]:
-    """One report per batch size (the config's own when none is given)."""
+    """One report per batch size (the config's own when none is given).
+
+    Raises:
+      ValueError: for a batch size whose counted memory does not fit in the device's memory
+        (checked before anything compiles).
+    """
     widths, batch = model_widths(cfg)
     bias = cfg.model.bias and cfg.model.name != "linear"
+    itemsize = 8 if cfg.train.dtype == "float64" else 4
+    for P in batch_sizes or [batch]:
+        _check_batch_size(widths, P, bias, itemsize)
     return [
         measure_mlp_memory(
             widths,
