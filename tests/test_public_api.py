@@ -42,7 +42,7 @@ def test_the_top_level_is_the_textbook_core():
         assert getattr(handgrad, name) is getattr(home[name], name), name
     source = (SRC / "__init__.py").read_text()
     assert sorted(handgrad.__all__) != list(handgrad.__all__)  # grouped by topic, not sorted
-    assert source.count("\n# ") >= 5  # a comment heads each group
+    assert source.count("\n    # ") >= 5  # a comment heads each group
 
 
 def test_one_name_means_one_thing():
@@ -98,10 +98,11 @@ def _imports(path):
 
 @pytest.mark.parametrize("path", MODULES, ids=lambda p: str(p.relative_to(SRC)))
 def test_no_module_imports_a_private_name(path):
-    """Shared helpers have public names; the one internal module, _validate, holds only public ones."""
+    """Shared helpers have public names; the internal modules (_validate, _interrupt) hold only
+    public ones."""
     for module, names in _imports(path):
         private = [part for part in module.split(".") if part.startswith("_")]
-        assert private in ([], ["_validate"]), f"{path.name} imports {module}"
+        assert private in ([], ["_validate"], ["_interrupt"]), f"{path.name} imports {module}"
         assert not [n for n in names if n.startswith("_")], (
             f"{path.name}: from {module} import {names}"
         )
@@ -160,3 +161,35 @@ def test_every_handgrad_name_a_text_quotes_exists():
             except (ImportError, AttributeError):
                 stale.append(f"{path.name}: {dotted}")
     assert not stale, stale
+
+
+def test_the_lazy_top_level_and_its_typing_block_name_the_same_things():
+    """``handgrad`` imports its names on first use; the ``TYPE_CHECKING`` block that shows them
+    to type checkers and editors must name exactly the same ones, from the same homes."""
+    tree = ast.parse((SRC / "__init__.py").read_text())
+    block = next(
+        n for n in tree.body if isinstance(n, ast.If) and ast.unparse(n.test) == "TYPE_CHECKING"
+    )
+    typed = {
+        alias.name: node.module.removeprefix("handgrad.")
+        for node in block.body
+        if isinstance(node, ast.ImportFrom) and node.module != "handgrad"
+        for alias in node.names
+    }
+    subpackages = [
+        a.name
+        for n in block.body
+        if isinstance(n, ast.ImportFrom) and n.module == "handgrad"
+        for a in n.names
+    ]
+    assert typed == handgrad._HOME
+    assert sorted(subpackages) == sorted(handgrad.SUBPACKAGES) == sorted(SUBPACKAGES)
+    assert set(handgrad.__all__) <= set(dir(handgrad))
+
+
+def test_the_command_takes_charge_of_ctrl_c_before_jax_loads():
+    probe = "import sys, handgrad, handgrad.cli; print('jax' in sys.modules)"
+    done = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0 and done.stdout.strip() == "False", done.stderr
