@@ -114,7 +114,7 @@ def _interrupted_then_resumed(tmp_path, sig, expected):
         assert proc.poll() is None and time.time() < deadline, proc.communicate()
         time.sleep(0.01)
     proc.send_signal(sig)
-    out, _err = proc.communicate(timeout=60)
+    out, err = proc.communicate(timeout=60)
     assert not os.path.exists(os.path.join(cut, "summary.json")), (
         "the run finished before it was interrupted"
     )
@@ -124,7 +124,7 @@ def _interrupted_then_resumed(tmp_path, sig, expected):
     assert all(np.array_equal(expected[k], got[k]) for k in expected)  # exactly, bit for bit
     steps = [row["step"] for row in lines(os.path.join(cut, "metrics.jsonl"))]
     assert steps == list(range(0, 3001, 100))  # no step lost, none repeated
-    return proc.returncode, out
+    return proc.returncode, out + err
 
 
 def test_a_run_killed_with_sigkill_resumes_to_exactly_the_same_parameters(tmp_path, uninterrupted):
@@ -181,71 +181,12 @@ def test_bad_input_is_one_clear_line_and_status_2(tmp_path, capsys):
     assert "use model.loss = 'squared_error'" in _bad(
         capsys, "train", DEFAULT, "--set", "data.name=linear_regression", *out
     )
-    assert "model.name = 'linear' is the lecture's least-squares model" in _bad(
+    assert "model.hidden applies only to model.name in ['mlp1', 'mlp']" in _bad(
         capsys, "train", DEFAULT, "--set", "model.name=linear", *out
     )
     assert "no such config file" in _bad(capsys, "train", str(tmp_path / "none.toml"))
     assert "not a run folder" in _bad(capsys, "train", "--resume", str(tmp_path))
     assert "give a CONFIG file" in _bad(capsys, "train")
-
-
-def test_divergence_stops_naming_the_step_and_keeps_the_last_good_checkpoint(tmp_path, capsys):
-    run = str(tmp_path / "run")
-    settings = [
-        "--set",
-        "optim.batch_size=0",
-        "--set",
-        "optim.steps=20",
-        "--set",
-        "train.chunk=10",
-        "--set",
-        "checkpoint.every=10",
-        "--set",
-        "train.verify_every=0",
-        "--out",
-        run,
-        "--no-progress",
-    ]
-    err = _bad(capsys, "train", DEFAULT, "--set", "optim.lr=1e4", *settings)
-    assert (
-        "training diverged: the loss became" in err
-        and "at step" in err
-        and "Try a smaller optim.lr" in err
-    )
-    assert not os.path.exists(os.path.join(run, "summary.json"))
-    # A healthy run, then the same run resumed with a learning rate that blows up:
-    run = str(tmp_path / "run2")
-    settings[settings.index("--out") + 1] = run
-    assert main(["train", DEFAULT, *settings]) == 0
-    cfg = os.path.join(run, "config.toml")
-    text = read(cfg).replace("lr = 0.1", "lr = 10000.0").replace("steps = 20", "steps = 60")
-    with open(cfg, "w") as f:
-        f.write(text)
-    good = os.path.join(run, "checkpoints", "ckpt-00000020.npz")
-    before = read(good, "rb")
-    err = _bad(capsys, "train", "--resume", run)
-    assert "the last finite loss was" in err and f"the last good checkpoint is {good}" in err
-    assert read(good, "rb") == before
-    assert sorted(os.listdir(os.path.join(run, "checkpoints")))[-1] == "ckpt-00000020.npz"
-
-
-def test_corrupt_or_mismatched_checkpoints_are_refused_not_overwritten(tmp_path, capsys):
-    run = str(tmp_path / "run")
-    assert main(["train", DEFAULT, *FAST, "--out", run, "--no-progress"]) == 0
-    ckpt = os.path.join(run, "checkpoints", "ckpt-00000300.npz")
-    with open(ckpt, "r+b") as f:
-        f.seek(100)
-        f.write(b"corrupt!" * 8)
-    corrupted = read(ckpt, "rb")
-    assert "corrupt checkpoint" in _bad(capsys, "train", "--resume", run)
-    assert read(ckpt, "rb") == corrupted  # left as it was, for the user to inspect
-    os.remove(ckpt)
-    cfg = os.path.join(run, "config.toml")
-    text = read(cfg).replace("hidden = [256]", "hidden = [128]")
-    with open(cfg, "w") as f:
-        f.write(text)
-    assert "does not match this run's config" in _bad(capsys, "train", "--resume", run)
-    assert "already holds a run" in _bad(capsys, "train", DEFAULT, "--out", run)
 
 
 def test_config_show_prints_the_resolved_config(capsys):
@@ -271,22 +212,6 @@ def test_the_installed_command_reports_bad_input_with_status_2(tmp_path, args, m
     done = handgrad("train", DEFAULT, *args, "--out", str(tmp_path / "r"))
     assert done.returncode == 2 and message in done.stderr and "Traceback" not in done.stderr
     assert not os.path.exists(tmp_path / "r")  # nothing written for a config that never ran
-
-
-def test_a_hand_gradient_that_disagrees_with_autodiff_stops_the_run():
-    import jax.numpy as jnp
-
-    from handgrad.training.runner import TrainingError, _check_hand_gradients
-
-    params = {"W1": jnp.ones((2, 2)), "W2": jnp.ones((1, 2))}
-    agree = lambda p: (p, p)
-    _check_hand_gradients(agree, params, 100, 1e-10)
-    off = lambda p: ({**p, "W2": 1.001 * p["W2"]}, p)
-    with pytest.raises(
-        TrainingError,
-        match=r"at step 100 the hand gradient of leaf W2 disagrees with autodiff: relative error 9.99\d*e-04 > 1e-10",
-    ):
-        _check_hand_gradients(off, params, 100, 1e-10)
 
 
 def test_precision_is_the_entry_points_choice(tmp_path):

@@ -1,14 +1,18 @@
 """The ``handgrad`` command: ``verify``, ``train``, ``eval``, ``memory``, ``graph`` and ``config show``.
 
 The command only wires the library together; all logic lives in the modules it calls.
-Bad input (config, data, checkpoints) is reported in one line and exits with status 2,
-never with a traceback; Ctrl-C during training saves a checkpoint and exits with 130.
+Bad input (config, data, checkpoints) and file-system faults are reported in one line that
+names the file, with status 2, never with a traceback; Ctrl-C exits with 130 and one line
+saying what was saved (during training: a checkpoint at the end of the running chunk).
 """
 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
+import threading
 import time
 
 
@@ -53,47 +57,71 @@ def _bad_input_types() -> tuple[type, ...]:
     from handgrad.data import DataError
     from handgrad.training.checkpoint import CheckpointError
     from handgrad.training.config import ConfigError
-    from handgrad.training.runner import TrainingError
+    from handgrad.training.health import TrainingError
 
-    return (ConfigError, DataError, CheckpointError, TrainingError, FileNotFoundError, ValueError)
+    return (ConfigError, DataError, CheckpointError, TrainingError, ValueError)
 
 
-def _fail(command: str, err: Exception) -> int:
-    print(f"handgrad {command}: error: {err}", file=sys.stderr)
+def _fail(command: str, message: object) -> int:
+    print(f"handgrad {command}: error: {message}", file=sys.stderr)
     return 2
 
 
-def _train(args: argparse.Namespace) -> int:
-    import os
+def _guarded(command: str, work) -> int:
+    """Runs ``work()``; bad input and file-system faults become one line and status 2,
+    Ctrl-C one line and status 130."""
+    from handgrad._interrupt import Interrupted
+    from handgrad.training.run_folder import describe
 
     try:
-        if args.resume:
-            if args.config or args.set or args.out:
-                raise ValueError(
-                    "--resume RUN_DIR takes its config from the run: give no CONFIG, --set or --out"
-                )
-            run_dir = args.resume
-            if not os.path.isfile(os.path.join(run_dir, "config.toml")):
-                raise FileNotFoundError(f"{run_dir}: not a run folder (it has no config.toml)")
-            cfg = _load_config(os.path.join(run_dir, "config.toml"))
-        else:
-            if not args.config:
-                raise ValueError("give a CONFIG file, or --resume RUN_DIR")
-            cfg = _load_config(args.config, args.set)
-            stem = os.path.splitext(os.path.basename(args.config))[0]
-            run_dir = args.out or os.path.join("runs", f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}")
-            if os.path.exists(os.path.join(run_dir, "config.toml")):
-                raise ValueError(
-                    f"{run_dir} already holds a run: resume it with --resume {run_dir}, or choose another --out"
-                )
-        from handgrad.training.runner import train
-
-        print(f"run folder: {run_dir}", flush=True)
-        summary = train(cfg, run_dir, resume=bool(args.resume), progress=not args.no_progress)
-    except KeyboardInterrupt:
+        return work()
+    except Interrupted as stop:
+        print(f"handgrad {command}: {stop or 'interrupted: nothing was saved'}", file=sys.stderr)
         return 130
+    except KeyboardInterrupt:
+        print(f"handgrad {command}: interrupted: nothing was saved", file=sys.stderr)
+        return 130
+    except OSError as err:  # the whole family: a folder for a file, no space, no permission…
+        return _fail(command, describe(err))
     except _bad_input_types() as err:
-        return _fail("train", err)
+        return _fail(command, err)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from handgrad._interrupt import deferred_sigint
+
+    with deferred_sigint(hard=True, command="handgrad train"):
+        return _guarded("train", lambda: _train_now(args))
+
+
+def _train_now(args: argparse.Namespace) -> int:
+    import os
+
+    from handgrad._interrupt import raise_if_interrupted
+
+    if args.resume:
+        if args.config or args.out:
+            raise ValueError(
+                "--resume RUN_DIR continues the run in RUN_DIR with its own config.toml: give "
+                "no CONFIG or --out (--set may change the fields a resume allows, e.g. "
+                "optim.steps)"
+            )
+        run_dir = args.resume
+        config_path = os.path.join(run_dir, "config.toml")
+        if not os.path.isdir(run_dir) or not os.path.isfile(config_path):
+            raise ValueError(f"{run_dir}: not a run folder (it has no config.toml)")
+        cfg = _load_config(config_path, args.set)
+    else:
+        if not args.config:
+            raise ValueError("give a CONFIG file, or --resume RUN_DIR")
+        cfg = _load_config(args.config, args.set)
+        stem = os.path.splitext(os.path.basename(args.config))[0]
+        run_dir = args.out or os.path.join("runs", f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}")
+    raise_if_interrupted("interrupted during setup: nothing was saved")
+    from handgrad.training.runner import train
+
+    print(f"run folder: {run_dir}", flush=True)
+    summary = train(cfg, run_dir, resume=bool(args.resume), progress=not args.no_progress)
     print(
         "final: "
         + "  ".join(
@@ -104,60 +132,56 @@ def _train(args: argparse.Namespace) -> int:
 
 
 def _eval(args: argparse.Namespace) -> int:
-    import os
+    def work():
+        import os
 
-    from handgrad.training.runner import evaluate_run
+        from handgrad.training.evaluation import evaluate_run
 
-    try:
-        cfg = _load_config(os.path.join(args.run_dir, "config.toml"))
-        metrics = evaluate_run(args.run_dir, cfg)
-    except _bad_input_types() as err:
-        return _fail("eval", err)
-    print("  ".join(f"{k} {v:.4g}" for k, v in metrics.items()))
-    return 0
+        config_path = os.path.join(args.run_dir, "config.toml")
+        if not os.path.isfile(config_path):
+            raise ValueError(f"{args.run_dir}: not a run folder (it has no config.toml)")
+        metrics = evaluate_run(args.run_dir, _load_config(config_path))
+        print("  ".join(f"{k} {v:.4g}" for k, v in metrics.items()))
+        return 0
+
+    return _guarded("eval", work)
 
 
 def _config_show(args: argparse.Namespace) -> int:
-    from handgrad.training.config import dump_config, load_config
+    def work():
+        from handgrad.training.config import dump_config, load_config
 
-    try:
         print(dump_config(load_config(args.config, args.set)), end="")
-    except _bad_input_types() as err:
-        return _fail("config show", err)
-    return 0
+        return 0
+
+    return _guarded("config show", work)
 
 
 def _memory(args: argparse.Namespace) -> int:
-    from handgrad.training.inspection import format_memory, memory_report
+    def work():
+        from handgrad.training.inspection import format_memory, memory_report
 
-    try:
         if args.remat_every < 0:
             raise ValueError(f"--remat-every must be >= 0 (0: no remat), got {args.remat_every}")
         if any(b < 1 for b in args.batch_size):
             raise ValueError(f"--batch-size must be positive, got {args.batch_size}")
-        reports = memory_report(
-            _load_config(args.config, args.set), args.batch_size, remat_every=args.remat_every
-        )
-    except _bad_input_types() as err:
-        return _fail("memory", err)
-    print(format_memory(reports))
-    return 0
+        cfg = _load_config(args.config, args.set)
+        print(format_memory(memory_report(cfg, args.batch_size, remat_every=args.remat_every)))
+        return 0
+
+    return _guarded("memory", work)
 
 
 def _graph(args: argparse.Namespace) -> int:
-    from handgrad.training.inspection import objective_graph
+    def work():
+        from handgrad.training.inspection import objective_graph
 
-    try:
-        objective_graph(
-            _load_config(args.config, args.set),
-            args.out,
-            backward=args.backward,
-            samples=args.samples,
-        )
-    except _bad_input_types() as err:
-        return _fail("graph", err)
-    print(f"wrote {args.out}")
-    return 0
+        cfg = _load_config(args.config, args.set)
+        objective_graph(cfg, args.out, backward=args.backward, samples=args.samples)
+        print(f"wrote {args.out}")
+        return 0
+
+    return _guarded("graph", work)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -238,8 +262,27 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _stop_now(command: str):
+    """A SIGINT handler for the commands that save nothing: one line, status 130, at once
+    (without unwinding through XLA, which can crash the interpreter on its way out)."""
+
+    def handler(signum, frame):
+        sys.stdout.flush()
+        sys.stderr.write(f"\nhandgrad {command}: interrupted: nothing was saved\n")
+        sys.stderr.flush()
+        os._exit(130)
+
+    return handler
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    if args.command != "train" and threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGINT, _stop_now(args.command))
+        try:
+            return args.run(args)
+        finally:
+            signal.signal(signal.SIGINT, previous)
     return args.run(args)
 
 

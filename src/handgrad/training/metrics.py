@@ -59,5 +59,8 @@ def metrics_figure(rows: list[dict], *, title: str | None = None) -> Figure:
 
 
 def plot_metrics(metrics_path: str, png_path: str) -> None:
-    """Loss and accuracy against the step, from ``metrics.jsonl``, as a PNG."""
-    metrics_figure(read_metrics(metrics_path)).savefig(png_path, dpi=100)
+    """Loss and accuracy against the step, from ``metrics.jsonl``, as a PNG (written atomically)."""
+    from handgrad.training.run_folder import write_atomic
+
+    figure = metrics_figure(read_metrics(metrics_path))
+    write_atomic(png_path, lambda f: figure.savefig(f, format="png", dpi=100))
