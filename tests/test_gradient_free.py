@@ -76,7 +76,7 @@ def test_fits_the_nearest_neighbour_model_where_gradients_are_zero():
 
 
 def test_bad_settings():
-    with pytest.raises(ValueError, match="eps must be > 0"):
+    with pytest.raises(ValueError, match="eps must be a finite number > 0"):
         hg.finite_difference(hg.linear_objective, eps=0.0)
     with pytest.raises(ValueError, match="num_directions must be a positive integer"):
         hg.random_directions(hg.linear_objective, num_directions=0)

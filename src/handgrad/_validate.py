@@ -239,14 +239,19 @@ def check_samples(X: jax.Array, Y: jax.Array) -> None:
         )
 
 
-def check_lr(lr) -> None:
-    """Raises ``ValueError`` unless a concrete learning rate η is a finite positive scalar.
+def check_positive_or_traced(what: str, x) -> None:
+    """Raises ``ValueError`` unless a concrete ``x`` is a finite real scalar > 0.
 
-    A traced η (a ``vmap`` sweep, a compiled run) is not known yet and passes.
+    A traced ``x`` (a ``vmap`` sweep over η or ε, a compiled run) is not known yet and passes.
     """
     try:
-        value = np.asarray(lr)
+        value = np.asarray(x)
     except jax.errors.TracerArrayConversionError:
         return
     if value.ndim != 0 or value.dtype.kind not in "iuf" or not np.isfinite(value) or value <= 0:
-        raise ValueError(f"the learning rate must be a finite number > 0, got {lr!r}")
+        raise ValueError(f"{what} must be a finite number > 0, got {x!r}")
+
+
+def check_lr(lr) -> None:
+    """Raises ``ValueError`` unless a concrete learning rate η is a finite positive scalar."""
+    check_positive_or_traced("the learning rate", lr)

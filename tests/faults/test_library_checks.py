@@ -451,7 +451,7 @@ def test_random_directions_takes_a_numpy_count_and_trains(problem, kind):
     ],
 )
 def test_estimators_refuse_an_eps_that_is_not_finite_and_positive(estimator, eps, given):
-    with pytest.raises(ValueError, match=f"eps must be > 0 and finite, got {given}"):
+    with pytest.raises(ValueError, match=f"eps must be a finite number > 0, got {given}"):
         estimator(hg.linear_objective, eps=eps)
 
 

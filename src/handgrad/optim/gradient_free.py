@@ -22,10 +22,9 @@ from typing import Any, NamedTuple
 import jax
 import jax.flatten_util
 import jax.numpy as jnp
-import numpy as np
 from jax.tree_util import Partial
 
-from handgrad._validate import check_positive_int
+from handgrad._validate import check_positive_int, check_positive_or_traced
 
 
 class Estimator(NamedTuple):
@@ -34,17 +33,6 @@ class Estimator(NamedTuple):
     value_and_grad: Callable[..., tuple[jax.Array, Any]]
     evals_per_step: Callable[[int], int]  # n (number of parameters) → evaluations of J
     takes_key: bool
-
-
-def _check_eps(eps: float) -> None:
-    """Raises ``ValueError`` unless a concrete step ε is a finite positive scalar; a traced ε
-    (a sweep over ε) is not known yet and passes."""
-    try:
-        value = np.asarray(eps)
-    except jax.errors.TracerArrayConversionError:
-        return
-    if value.ndim != 0 or value.dtype.kind not in "iuf" or not np.isfinite(value) or value <= 0:
-        raise ValueError(f"eps must be > 0 and finite, got {eps!r}")
 
 
 def _finite_difference(objective, eps, params, X, Y):
@@ -61,7 +49,7 @@ def _two_per_coordinate(n: int) -> int:
 
 def finite_difference(objective: Callable[..., jax.Array], *, eps: float = 1e-4) -> Estimator:
     """Central differences along each of the n coordinates of the flattened parameters."""
-    _check_eps(eps)
+    check_positive_or_traced("eps", eps)
     return Estimator(Partial(_finite_difference, objective, eps), _two_per_coordinate, False)
 
 
@@ -78,7 +66,7 @@ def random_directions(
 ) -> Estimator:
     """The random-direction estimate along k directions: Gaussian smoothing, as evolution
     strategies use it."""
-    _check_eps(eps)
+    check_positive_or_traced("eps", eps)
     num_directions = check_positive_int("num_directions", num_directions)
     value_and_grad = Partial(_random_directions, objective, num_directions, eps)
     return Estimator(value_and_grad, lambda n: 2 * num_directions + 1, True)
