@@ -116,6 +116,8 @@ def _train_now(args: argparse.Namespace) -> int:
             raise ValueError("give a CONFIG file, or --resume RUN_DIR")
         cfg = _load_config(args.config, args.set)
         stem = os.path.splitext(os.path.basename(args.config))[0]
+        if args.out is not None and not args.out.strip():
+            raise ValueError("--out names the run folder: give a path, not an empty string")
         run_dir = args.out or os.path.join("runs", f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}")
     raise_if_interrupted("interrupted during setup: nothing was saved")
     from handgrad.training.runner import train
@@ -175,9 +177,13 @@ def _memory(args: argparse.Namespace) -> int:
 def _graph(args: argparse.Namespace) -> int:
     def work():
         from handgrad.training.inspection import objective_graph
+        from handgrad.training.run_folder import named
 
         cfg = _load_config(args.config, args.set)
-        objective_graph(cfg, args.out, backward=args.backward, samples=args.samples)
+        try:
+            objective_graph(cfg, args.out, backward=args.backward, samples=args.samples)
+        except OSError as err:  # matplotlib's writes name no file
+            raise named(err, args.out) from None
         print(f"wrote {args.out}")
         return 0
 
@@ -262,13 +268,14 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _stop_now(command: str):
+def _stop_now(command: str | None):
     """A SIGINT handler for the commands that save nothing: one line, status 130, at once
     (without unwinding through XLA, which can crash the interpreter on its way out)."""
+    who = "handgrad" if command is None else f"handgrad {command}"
 
     def handler(signum, frame):
         sys.stdout.flush()
-        sys.stderr.write(f"\nhandgrad {command}: interrupted: nothing was saved\n")
+        sys.stderr.write(f"\n{who}: interrupted: nothing was saved\n")
         sys.stderr.flush()
         os._exit(130)
 
@@ -276,14 +283,18 @@ def _stop_now(command: str):
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if args.command != "train" and threading.current_thread() is threading.main_thread():
-        previous = signal.signal(signal.SIGINT, _stop_now(args.command))
-        try:
-            return args.run(args)
-        finally:
-            signal.signal(signal.SIGINT, previous)
-    return args.run(args)
+    if threading.current_thread() is not threading.main_thread():
+        args = build_parser().parse_args(argv)
+        return args.run(args)
+    # from the first moment: Ctrl-C is one line; train then defers it to a safe point
+    previous = signal.signal(signal.SIGINT, _stop_now(None))
+    try:
+        args = build_parser().parse_args(argv)
+        name = "config show" if args.command == "config" else args.command
+        signal.signal(signal.SIGINT, _stop_now(name))
+        return args.run(args)
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 if __name__ == "__main__":

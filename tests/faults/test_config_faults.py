@@ -250,7 +250,7 @@ def test_dump_config_writes_what_applies_and_reads_back_equal():
         'quote"d',
         "back\\slash\\",
         "del\x7fchar",
-        "nul\x00 bell\x07 esc\x1b \b\f\r",
+        "bell\x07 esc\x1b \b\f\r unit\x1f",
         "unicode é ☃ 𝔘 \u2028",
         'mixed\n\t"\\\x7f☃',
     ],
@@ -259,7 +259,7 @@ def test_strings_are_escaped_when_written(tmp_path, path):
     cfg = dataclasses.replace(Config(), data=DataConfig(name="mnist", path=path))
     text = dump_config(cfg)
     plain = dump_config(dataclasses.replace(cfg, data=DataConfig(name="mnist", path="x")))
-    assert "\x7f" not in text and "\x00" not in text
+    assert "\x7f" not in text and "\x07" not in text
     assert text.count("\n") == plain.count("\n")  # the value stays on its line
     file = tmp_path / "config.toml"
     file.write_text(text, encoding="utf-8")
@@ -320,3 +320,45 @@ def test_memory_report_refuses_batches_past_int32():
     cfg = config_from_table({"model": {"hidden": [8]}})
     with pytest.raises(ValueError, match=r"must be at most 2\*\*31 − 1, got 2147483648"):
         memory_report(cfg, [2**31])
+
+
+@pytest.mark.parametrize("field", ["data.path", "data.name", "model.activation"])
+def test_a_nul_character_is_refused_in_every_string_field(field):
+    """No name or path may hold NUL: refused by name, not passed on to the file system."""
+    with pytest.raises(ConfigError, match=rf"{field} holds a NUL character"):
+        config_from_table(
+            {"data": {"name": "mnist"}} if field == "data.path" else {}, [f"{field}=a\x00b"]
+        )
+
+
+def test_a_long_value_is_cut_in_the_message():
+    with pytest.raises(ConfigError) as caught:
+        config_from_table({"data": {"name": "d" * 100_000}})
+    assert len(str(caught.value)) < 300 and "100,002 characters" in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "override, field",
+    [("optim.lr=1e39", "optim.lr"), ("model.lam=1e300", "model.lam"),
+     ("data.options={noise = 1e39}", "data.options.noise")],
+)  # fmt: skip
+def test_a_float_that_overflows_float32_is_refused_in_a_float32_run(override, field):
+    base = {"data": {"name": "two_moons"}} if "options" in override else {}
+    with pytest.raises(ConfigError, match=rf"{field} = .* overflows float32"):
+        config_from_table(base, [override])
+    cfg = config_from_table(base, [override, "train.dtype=float64"])  # float64 holds it
+    assert cfg.train.dtype == "float64"
+
+
+def test_a_bare_string_keeps_its_spaces():
+    cfg = config_from_table({"data": {"name": "mnist"}}, ["data.path=/data/mnist "])
+    assert cfg.data.path == "/data/mnist "
+
+
+def test_a_device_is_not_a_config(tmp_path):
+    with pytest.raises(ConfigError, match="/dev/zero: not a regular file"):
+        load_config("/dev/zero")
+    big = tmp_path / "big.toml"
+    big.write_text("# " + "x" * (2**20 + 10))
+    with pytest.raises(ConfigError, match="larger than 1 MiB"):
+        load_config(str(big))

@@ -157,7 +157,9 @@ def test_mnist_checks_its_labels_and_counts_ten_classes(tmp_path):
     ds = load_dataset("fashion_mnist", path=str(tmp_path))
     assert ds.num_classes == 10  # the format's classes, whatever the files happen to hold
     _mnist(tmp_path, images_test=np.zeros((4, 3, 2), np.uint8))
-    with pytest.raises(DataError, match=r"training images have 9 pixels, test images 6"):
+    with pytest.raises(
+        DataError, match=r"t10k-images-idx3-ubyte: test images have 6 pixels, the training images 9"
+    ):
         load_dataset("mnist", path=str(tmp_path))
 
 

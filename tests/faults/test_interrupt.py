@@ -35,7 +35,7 @@ def _consistent(run, line):
     assert resumed.returncode == 0, resumed.stderr
 
 
-@pytest.mark.parametrize("delay", [0.4, 1.2, 2.5])
+@pytest.mark.parametrize("delay", [0.25, 0.4, 1.2, 2.5])
 def test_ctrl_c_during_setup_or_the_first_compile(tmp_path, delay):
     run = str(tmp_path / "run")
     proc = _start("train", DEFAULT, *SMALL, "--out", run)

@@ -66,13 +66,17 @@ def test_a_planted_wrong_formula_fails_the_first_check(tmp_path, capsys, monkeyp
 
 
 def test_divergence_exits_2_and_reports_no_success(tmp_path, capsys):
-    for steps, lr in ((1, "1e30"), (20, "1e4"), (3, "1e15")):
-        run = tmp_path / f"run-{steps}-{lr}"
-        err = fails(capsys, "train", DEFAULT, "--set", f"optim.steps={steps}", "--set", f"optim.lr={lr}",
-                    "--set", "train.verify_every=0", "--set", "optim.batch_size=0", "--out", str(run),
-                    "--no-progress")  # fmt: skip
+    for i, extra in enumerate((["optim.steps=1", "optim.lr=1e30"], ["optim.steps=20", "optim.lr=1e4"],
+                               ["optim.steps=3", "optim.lr=1e15"], ["optim.steps=20", "model.lam=1e30"])):  # fmt: skip
+        run = tmp_path / f"run-{i}"
+        sets = [a for e in extra for a in ("--set", e)]
+        err = fails(capsys, "train", DEFAULT, *sets, "--set", "train.verify_every=0", "--set",
+                    "optim.batch_size=0", "--out", str(run), "--no-progress")  # fmt: skip
         assert "training diverged" in err and "smaller optim.lr" in err, err
         assert not (run / "summary.json").exists() and not (run / "params.npz").exists()
+        rows = (run / "metrics.jsonl").read_text() if run.exists() else ""  # none: no folder left
+        for line in rows.splitlines():  # only finite rows
+            assert "NaN" not in line and "Infinity" not in line, line
 
 
 def test_every_checkpoint_named_good_is_finite(tmp_path, capsys):

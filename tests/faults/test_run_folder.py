@@ -158,3 +158,27 @@ def test_every_subcommand_names_a_folder_given_for_a_file(tmp_path, capsys):
     assert str(run / "params.npz") in fails(capsys, "eval", str(run))
     assert "not a run folder" in fails(capsys, "eval", str(folder))
     assert str(a := tmp_path / "missing") in fails(capsys, "eval", str(a))
+
+
+def test_special_files_and_empty_names_are_refused_in_one_line(tmp_path, capsys):
+    run = tmp_path / "run"
+    assert main(["train", DEFAULT, *SMALL, "--set", "optim.steps=100", "--out", str(run)]) == 0
+    capsys.readouterr()
+    os.remove(run / "metrics.jsonl")
+    os.symlink("/dev/full", run / "metrics.jsonl")  # reads forever, writes fail
+    err = fails(capsys, "train", "--resume", str(run), "--set", "optim.steps=200")
+    assert f"{run / 'metrics.jsonl'}: not a regular file" in err
+    assert "--out names the run folder" in fails(capsys, "train", DEFAULT, "--out", "")
+    assert "not a regular file" in fails(capsys, "config", "show", "/dev/zero")
+
+
+def test_a_full_disk_while_drawing_the_graph_names_the_image(tmp_path):
+    import shlex
+
+    image = str(tmp_path / "graph.png")
+    argv = command("graph", DEFAULT, "--out", image)
+    done = subprocess.run(
+        ["bash", "-c", f"ulimit -f 8; trap '' XFSZ; exec {shlex.join(argv)}"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 2 and f"{image}: File too large" in done.stderr, done.stderr

@@ -58,6 +58,7 @@ def test_damaged_params_are_named_by_eval(finished, tmp_path, capsys):
         (lambda: _write_pickle(path), "not a readable .npz"),
         (lambda: _write_params(run, W1=np.array([object()], dtype=object), W2=good["W2"]), "not a readable .npz"),
         (lambda: _write_bytes(path, b""), "not a readable .npz"),
+        (lambda: _write_params(run, **good, W3=good["W2"]), "holds parameters the config does not build: ['W3']"),
     ]  # fmt: skip
     for damage, message in cases:
         damage()
@@ -65,6 +66,8 @@ def test_damaged_params_are_named_by_eval(finished, tmp_path, capsys):
         assert path in err and message in err, err
     _write_params(run, **good)
     assert main(["eval", run]) == 0
+    os.remove(path)
+    assert f"{path}: no such file: the run has not finished" in fails(capsys, "eval", run)
 
 
 def test_damaged_checkpoints_are_named_and_never_unpickled(finished, tmp_path, capsys):
@@ -83,6 +86,8 @@ def test_damaged_checkpoints_are_named_and_never_unpickled(finished, tmp_path, c
         ({**good, "leaf_0": np.full_like(good["leaf_0"], np.inf)}, "leaf_0 holds NaN or Inf"),
         ({**good, "leaf_0": np.array([object()], dtype=object)}, "corrupt checkpoint"),
         ({**good, "meta": np.frombuffer(b"{not json", np.uint8)}, "corrupt checkpoint"),
+        ({**good, "meta": np.frombuffer(bytes(good["meta"]).replace(b'"step": 100', b'"step": 50'), np.uint8)},
+         "its name says step 100, its metadata 50"),
     ]  # fmt: skip
     for arrays, message in cases:
         np.savez(path, **arrays)

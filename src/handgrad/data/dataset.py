@@ -130,11 +130,18 @@ def split(X: np.ndarray, Y: np.ndarray, test_fraction: float, seed: int):
 
 
 def standardize(X_train: np.ndarray, X_test: np.ndarray):
-    """(X − μ) / σ with μ, σ from the training split: (X_train, X_test, μ, σ)."""
-    mean = X_train.mean(axis=0)
-    std = X_train.std(axis=0)
-    std = np.where(std > 0, std, 1.0).astype(X_train.dtype)
-    return (X_train - mean) / std, (X_test - mean) / std, mean, std
+    """(X − μ) / σ with μ, σ from the training split: (X_train, X_test, μ, σ).
+
+    μ and σ are computed in float64, so that features as large as float32 allows do not
+    overflow the sum of squares; the result is cast back to the data's dtype.
+    """
+    dtype = X_train.dtype
+    wide = X_train.astype(np.float64)
+    mean = wide.mean(axis=0)
+    std = wide.std(axis=0)
+    std = np.where(std > 0, std, 1.0)
+    scaled = ((X_train - mean) / std).astype(dtype), ((X_test - mean) / std).astype(dtype)
+    return *scaled, mean.astype(dtype), std.astype(dtype)
 
 
 def _find(path: str, name: str) -> str:
@@ -182,13 +189,16 @@ def load_dataset(
             *(_find(path, f) for f in IDX_FILES["test"]), num_classes=IDX_CLASSES
         )
         if X_train.shape[1] != X_test.shape[1]:
+            test_images = _find(path, IDX_FILES["test"][0])
             raise DataError(
-                f"{path}: training images have {X_train.shape[1]} pixels, test images {X_test.shape[1]}"
+                f"{test_images}: test images have {X_test.shape[1]} pixels, the training images "
+                f"{X_train.shape[1]}"
             )
         num_classes = IDX_CLASSES
     else:
         generate = GENERATED[name]
-        X, Y = generate(**options) if name == "digits" else generate(seed=seed, **options)
+        with np.errstate(over="ignore", invalid="ignore"):  # an overflow is named just below
+            X, Y = generate(**options) if name == "digits" else generate(seed=seed, **options)
         for what, array in (("X", X), ("Y", Y)):
             if not np.all(np.isfinite(array)):
                 raise DataError(

@@ -17,9 +17,13 @@ import dataclasses
 import datetime
 import difflib
 import math
+import os
+import stat
 import tomllib
 import typing
 from typing import Any
+
+import numpy as np
 
 from handgrad.data.dataset import check_options
 from handgrad.training.config_dump import dump_config
@@ -61,17 +65,24 @@ def _unknown(key: str, where: str, allowed) -> ConfigError:
     return ConfigError(f"unknown config key '{where}{key}'{hint} (allowed: {sorted(allowed)})")
 
 
+def _short(value: Any, limit: int = 80) -> str:
+    """``repr(value)``, cut to ``limit`` characters: a message stays one readable line."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 20]}… ({len(text):,} characters)"
+
+
 def _describe(value: Any) -> str:
     if isinstance(value, dict):
-        return f"a table {value!r}"
+        return f"a table {_short(value)}"
     if isinstance(value, (datetime.date, datetime.time)):
         return f"a TOML date/time ({value.isoformat()})"
-    return f"{value!r} ({type(value).__name__})"
+    return f"{_short(value)} ({type(value).__name__})"
 
 
 def _check_range(path: str, value: int | float) -> None:
     if isinstance(value, float) and not math.isfinite(value):
         raise ConfigError(f"{path} must be finite, got {value!r}")
+
     if path not in RANGES:
         return
     low, high, low_in, high_in = RANGES[path]
@@ -106,8 +117,10 @@ def _check_type(path: str, value: Any, kind) -> Any:
         }[kind]
     if not ok:
         raise ConfigError(f"{path} must be {name}, got {_describe(value)}")
+    if kind is str and "\x00" in value:
+        raise ConfigError(f"{path} holds a NUL character (\\x00), which no name or path may hold")
     if path in CHOICES and value not in CHOICES[path]:
-        raise ConfigError(f"{path} = {value!r} is not one of {list(CHOICES[path])}")
+        raise ConfigError(f"{path} = {_short(value)} is not one of {list(CHOICES[path])}")
     if kind is list:
         if len(value) > MAX_LAYERS:
             raise ConfigError(f"{path} holds {len(value)} widths, more than {MAX_LAYERS} layers")
@@ -147,6 +160,25 @@ def _check_applies(cfg: Config, table: dict) -> None:
             )
 
 
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+MAX_CONFIG_BYTES = 2**20  # a config is a page of settings, not data
+
+
+def _check_float32(cfg: Config) -> None:
+    """A float32 run computes with its numbers in float32: refuses those that overflow it."""
+    if cfg.train.dtype != "float32":
+        return
+    fields = config_fields(cfg)
+    options = fields.pop("data.options", {})
+    fields.update({f"data.options.{k}": v for k, v in options.items()})
+    for path, value in fields.items():
+        if isinstance(value, float) and abs(value) > FLOAT32_MAX:
+            raise ConfigError(
+                f"{path} = {value!r} overflows float32 (largest {FLOAT32_MAX:.4g}), the "
+                "precision of this run; use a smaller value or train.dtype = 'float64'"
+            )
+
+
 def _check_together(cfg: Config) -> None:
     rules = [
         (cfg.model.name != "mlp1" or len(cfg.model.hidden) == 1,
@@ -165,9 +197,9 @@ def _check_together(cfg: Config) -> None:
 
 def _parse_value(text: str) -> Any:
     try:
-        return tomllib.loads(f"v = {text}")["v"]
+        return tomllib.loads(f"v = {text.strip()}")["v"]
     except tomllib.TOMLDecodeError:
-        return text  # a bare word: a string
+        return text  # a bare word: a string, kept as given (a path may end in a space)
 
 
 def apply_overrides(table: dict, overrides: list[str]) -> dict:
@@ -191,7 +223,7 @@ def apply_overrides(table: dict, overrides: list[str]) -> dict:
             if depth == len(parts) - 1:
                 if dataclasses.is_dataclass(kinds[part]):
                     raise ConfigError(f"--set {key}: {key} is a section; set one of its keys")
-                node[part] = _parse_value(text.strip())
+                node[part] = _parse_value(text)
             else:
                 if not dataclasses.is_dataclass(kinds[part]):
                     raise ConfigError(
@@ -210,6 +242,7 @@ def config_from_table(table: dict, overrides: list[str] = ()) -> Config:
     cfg = _build(Config, table)
     _check_applies(cfg, table)
     _check_together(cfg)
+    _check_float32(cfg)
     return cfg
 
 
@@ -222,13 +255,19 @@ def load_config(path: str, overrides: list[str] = ()) -> Config:
     """
     try:
         with open(path, "rb") as f:
-            raw = f.read()
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+                raise ConfigError(f"{path}: not a regular file (a device, pipe or socket)")
+            raw = f.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
         raise ConfigError(f"{path}: no such config file") from None
     except IsADirectoryError:
         raise ConfigError(f"{path}: is a folder, not a config file") from None
     except OSError as err:
         raise ConfigError(f"{path}: cannot be read ({err.strerror or err})") from None
+    if len(raw) > MAX_CONFIG_BYTES:
+        raise ConfigError(
+            f"{path}: larger than {MAX_CONFIG_BYTES // 2**20} MiB, too large for a config"
+        )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:

@@ -63,6 +63,12 @@ def load_params(path: str, template: Any) -> Any:
         if not np.all(np.isfinite(a)):
             raise CheckpointError(f"{path}: parameter {name} holds NaN or Inf")
         leaves.append(jnp.asarray(a, x.dtype))
+    extra = sorted(set(stored) - set(param_names(template)))
+    if extra:
+        raise CheckpointError(
+            f"{path}: holds parameters the config does not build: {extra} (it builds "
+            f"{param_names(template)})"
+        )
     return jax.tree_util.tree_unflatten(jax.tree_util.tree_structure(template), leaves)
 
 
@@ -104,8 +110,8 @@ def evaluate_run(run_dir: str, cfg: Config | None = None) -> dict:
     path = os.path.join(run_dir, "params.npz")
     if not os.path.lexists(path):
         raise RunFolderError(
-            2, f"no params.npz: the run has not finished (resume it with handgrad train --resume {run_dir})",
-            run_dir,
+            2, f"no such file: the run has not finished (resume it with handgrad train --resume "
+            f"{run_dir})", path,
         )  # fmt: skip
     s = build(cfg)
     params = load_params(path, s.params)

@@ -109,6 +109,10 @@ def objective_graph(
     """
     check_positive_int("samples", samples)
     s = build(cfg)
+    if samples > s.X_train.shape[0]:
+        raise ValueError(
+            f"--samples {samples} is more than the {s.X_train.shape[0]} training samples there are"
+        )
     args = (s.params, s.X_train[:samples], s.Y_train[:samples])
     if backward:
         return draw_forward_backward(s.objective, *args, path=path)

@@ -9,9 +9,11 @@ length, the check and checkpoint intervals. Chunk boundaries do not change the n
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
+import stat
 import sys
 from typing import Any
 
@@ -24,7 +26,7 @@ from handgrad.training.checkpoint import (
     read_checkpoint,
 )
 from handgrad.training.config import Config, ConfigError, config_fields
-from handgrad.training.run_folder import write_text
+from handgrad.training.run_folder import RunFolderError, write_text
 
 SAFE_ON_RESUME = ("optim.steps", "train.chunk", "train.verify_every", "checkpoint.every")
 
@@ -108,6 +110,11 @@ def load_latest(folder: str, template: Any, cfg: Config) -> tuple[Any, str | Non
             meta, _ = read_checkpoint(path)
             _check_record(path, meta, cfg)
             state, _ = load_checkpoint(path, template)
+            if not meta["step"] == int(state.step) == step:
+                raise CorruptCheckpointError(
+                    f"{path}: corrupt checkpoint (its name says step {step}, its metadata "
+                    f"{meta['step']}, its state {int(state.step)})"
+                )
         except CorruptCheckpointError as err:
             damaged.append((path, str(err)))
             continue
@@ -133,6 +140,8 @@ def truncate_metrics(path: str, step: int) -> None:
     dropped; a damaged line before it is an error naming the file and the line."""
     if not os.path.exists(path):
         return
+    if not stat.S_ISREG(os.stat(path).st_mode):
+        raise RunFolderError(errno.EINVAL, "not a regular file (metrics.jsonl must be one)", path)
     kept, torn = [], None
     with open(path, encoding="utf-8", errors="replace") as f:
         for number, line in enumerate(f, start=1):

@@ -66,10 +66,11 @@ def _boundaries(step: int, cfg: Config) -> int:
 
 def _diverged(cfg: Config, what: str, last: str, last_good: str | None) -> TrainingError:
     kept = f"; the last good checkpoint is {last_good}" if last_good else ""
+    lam = f", model.lam = {cfg.model.lam}" if cfg.model.name != "linear" and cfg.model.lam else ""
     return TrainingError(
         f"training diverged: {what}; {last}{kept}. The data and the hyperparameters are "
         f"finite, so the steps grew too large: start a new run with a smaller optim.lr "
-        f"(now {cfg.optim.lr})"
+        f"(now {cfg.optim.lr}{lam})"
     )
 
 
@@ -170,9 +171,10 @@ def _run(cfg: Config, s: Setup, state, run_dir: str, resume: bool, progress: boo
 
     def record_metrics(params, extra):
         metrics = {k: float(v) for k, v in evaluate(params).items()}
-        if not np.isfinite(metrics["train_loss"]):
-            raise _diverged(cfg, f"the training objective J became {metrics['train_loss']} at "
-                            f"step {step}", "the parameters themselves are finite", last_good)  # fmt: skip
+        bad = {k: v for k, v in metrics.items() if not np.isfinite(v)}
+        if bad:
+            raise _diverged(cfg, f"at step {step} the metrics {bad} are not finite",
+                            "the parameters themselves are finite", last_good)  # fmt: skip
         row = {"step": step, **metrics, **extra, "lr": cfg.optim.lr,
                "wall_time": time.perf_counter() - start}  # fmt: skip
         append_line(metrics_path, json.dumps(row))
