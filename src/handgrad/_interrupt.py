@@ -16,7 +16,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 
 class Interrupted(KeyboardInterrupt):
@@ -29,6 +29,7 @@ class _State:
     hard = False
     status = "nothing was saved"  # what a hard stop leaves on disk, kept up to date by the run
     command = "handgrad"
+    cleanup = None  # called before a hard stop: removes what an unsaved run began to write
 
 
 def _handler(signum, frame):
@@ -36,6 +37,8 @@ def _handler(signum, frame):
         _State.requested = True
         return
     if _State.hard:  # a second Ctrl-C in the command: out now, saying what is on disk
+        if _State.cleanup is not None:
+            _State.cleanup()
         sys.stdout.flush()
         sys.stderr.write(f"\n{_State.command}: interrupted: {_State.status}\n")
         sys.stderr.flush()
@@ -62,17 +65,18 @@ def deferred_sigint(*, hard: bool = False, command: str = "handgrad") -> Iterato
         return
     previous = signal.signal(signal.SIGINT, _handler)
     _State.depth, _State.requested, _State.hard, _State.command = 1, False, hard, command
-    _State.status = "nothing was saved"
+    _State.status, _State.cleanup = "nothing was saved", None
     try:
         yield
     finally:
-        _State.depth = 0
+        _State.depth, _State.cleanup = 0, None
         signal.signal(signal.SIGINT, previous)
 
 
-def set_saved_status(text: str) -> None:
-    """What a hard stop would leave on disk, e.g. "the last checkpoint is …; resume with …"."""
-    _State.status = text
+def set_saved_status(text: str, cleanup: Callable[[], None] | None = None) -> None:
+    """What a hard stop would leave on disk, e.g. "the last checkpoint is …; resume with …",
+    and what it should remove first (a run folder that holds nothing resumable yet)."""
+    _State.status, _State.cleanup = text, cleanup
 
 
 def raise_if_interrupted(message: str) -> None:

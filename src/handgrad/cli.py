@@ -62,8 +62,21 @@ def _bad_input_types() -> tuple[type, ...]:
     return (ConfigError, DataError, CheckpointError, TrainingError, ValueError)
 
 
+_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F]} | {
+    0x0A: "\\n",
+    0x09: "\\t",
+    0x0D: "\\r",
+}
+
+
+def _one_line(message: object) -> str:
+    """The message with control characters escaped: a path holding a newline or a NUL stays
+    on one line, and nothing is sent raw to the terminal."""
+    return str(message).translate(_CONTROL)
+
+
 def _fail(command: str, message: object) -> int:
-    print(f"handgrad {command}: error: {message}", file=sys.stderr)
+    print(f"handgrad {command}: error: {_one_line(message)}", file=sys.stderr)
     return 2
 
 
@@ -76,7 +89,8 @@ def _guarded(command: str, work) -> int:
     try:
         return work()
     except Interrupted as stop:
-        print(f"handgrad {command}: {stop or 'interrupted: nothing was saved'}", file=sys.stderr)
+        print(f"handgrad {command}: {_one_line(stop or 'interrupted: nothing was saved')}",
+              file=sys.stderr)  # fmt: skip
         return 130
     except KeyboardInterrupt:
         print(f"handgrad {command}: interrupted: nothing was saved", file=sys.stderr)
@@ -282,19 +296,48 @@ def _stop_now(command: str | None):
     return handler
 
 
+def _refuse_nul(command: str, args: argparse.Namespace) -> int | None:
+    """A NUL character can be in no path, name or value: refused by argument, in one line."""
+    for key, value in vars(args).items():
+        values = value if isinstance(value, list) else [value]
+        if any(isinstance(v, str) and "\x00" in v for v in values):
+            flag = key if key in ("config", "run_dir") else f"--{key.replace('_', '-')}"
+            return _fail(
+                command, f"{flag} holds a NUL character (\\x00), which no path or value may hold"
+            )
+    return None
+
+
+def _exit_quietly(code: int):
+    """After the work is done: Ctrl-C while the interpreter shuts down ends it with the
+    command's own status, without a traceback from an exit handler."""
+
+    def handler(signum, frame):
+        sys.stdout.flush()
+        os._exit(code)
+
+    return handler
+
+
 def main(argv: list[str] | None = None) -> int:
     if threading.current_thread() is not threading.main_thread():
         args = build_parser().parse_args(argv)
         return args.run(args)
     # from the first moment: Ctrl-C is one line; train then defers it to a safe point
     previous = signal.signal(signal.SIGINT, _stop_now(None))
+    code = None
     try:
         args = build_parser().parse_args(argv)
         name = "config show" if args.command == "config" else args.command
         signal.signal(signal.SIGINT, _stop_now(name))
-        return args.run(args)
+        code = _refuse_nul(name, args)
+        code = args.run(args) if code is None else code
+        return code
     finally:
-        signal.signal(signal.SIGINT, previous)
+        if argv is None and code is not None:  # the command itself: it exits next
+            signal.signal(signal.SIGINT, _exit_quietly(code))
+        else:  # called in-process (a test, a notebook): the caller's handler comes back
+            signal.signal(signal.SIGINT, previous)
 
 
 if __name__ == "__main__":

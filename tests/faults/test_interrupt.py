@@ -73,6 +73,23 @@ def test_a_second_ctrl_c_stops_at_once_naming_what_is_on_disk(tmp_path):
     _consistent(run, line)
 
 
+@pytest.mark.parametrize("after", [0.0, 0.2])
+def test_two_ctrl_c_before_the_first_checkpoint_leave_no_dead_folder(tmp_path, after):
+    """Between config.toml and checkpoint 0, a hard stop removes what the run began to write:
+    a folder holding no checkpoint would refuse every later run on it."""
+    run = str(tmp_path / "run")
+    proc = _start("train", DEFAULT, *SMALL, "--out", run)
+    deadline = time.time() + 120
+    while not os.path.exists(os.path.join(run, "config.toml")):
+        assert proc.poll() is None and time.time() < deadline, proc.communicate()
+        time.sleep(0.002)
+    time.sleep(after)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.01)
+    proc.send_signal(signal.SIGINT)
+    _consistent(run, _one_line(proc))
+
+
 @pytest.mark.parametrize("argv", [("verify", "--model", "mlp1"), ("verify", "--dtype", "float64")])
 def test_ctrl_c_in_the_other_commands_is_one_line(argv):
     proc = _start(*argv)

@@ -125,8 +125,9 @@ def test_a_torn_metrics_line_never_blocks_a_resume_and_step_0_is_never_written_t
     tmp_path, capsys
 ):
     whole = _run(tmp_path, capsys, name="whole")
-    run = _run(tmp_path, capsys)
+    run = _run(tmp_path, capsys, "--set", "optim.steps=200")  # keeps checkpoints 0, 100, 200
     ckpts = os.path.join(run, "checkpoints")
+    assert os.path.exists(os.path.join(ckpts, CKPT.format(0)))
     for name in os.listdir(ckpts):  # back to the step-0 checkpoint, as a kill right after it
         if name != CKPT.format(0):
             os.remove(os.path.join(ckpts, name))
@@ -136,7 +137,8 @@ def test_a_torn_metrics_line_never_blocks_a_resume_and_step_0_is_never_written_t
     rows = read(metrics).splitlines()
     with open(metrics, "w") as f:  # two whole rows, then one torn by the kill
         f.write("\n".join(rows[:2]) + "\n" + rows[2][:25])
-    assert main(["train", "--resume", run, "--no-progress"]) == 0
+    assert main(["train", "--resume", run, "--set", "optim.steps=300", "--no-progress"]) == 0
+    assert "holds no checkpoint" not in capsys.readouterr().err  # it resumed from step 0's
     assert _steps(run) == list(range(0, 301, 100))  # step 0 once, the torn line gone
     assert all(np.array_equal(a, _params(whole)[k]) for k, a in _params(run).items())
     # a damaged line before the checkpoint's step is not a torn one: named, not dropped

@@ -136,8 +136,9 @@ def test_a_full_disk_ends_in_one_line_with_no_tmp_left(tmp_path):
     assert done.returncode == 2, done.stderr
     assert "File too large" in done.stderr and run in done.stderr, done.stderr
     assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
-    assert not [p for p in tree(run) if p.endswith(".tmp")]
-    for name in os.listdir(os.path.join(run, "checkpoints")):  # none half-written
+    assert not [p for p in tree(run) if p.endswith(".tmp")] if os.path.exists(run) else True
+    checkpoints = os.path.join(run, "checkpoints")  # gone with the run, if it saved nothing
+    for name in os.listdir(checkpoints) if os.path.isdir(checkpoints) else []:  # none half-written
         with np.load(os.path.join(run, "checkpoints", name)) as f:
             assert "meta" in f.files
 
@@ -182,3 +183,14 @@ def test_a_full_disk_while_drawing_the_graph_names_the_image(tmp_path):
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == 2 and f"{image}: File too large" in done.stderr, done.stderr
+
+
+def test_a_path_with_control_characters_is_named_on_one_line(tmp_path, capsys):
+    odd = str(tmp_path / "no\nsuch\tfile.toml")
+    err = fails(capsys, "config", "show", odd)  # one line: the newline is escaped
+    assert "no\\nsuch\\tfile.toml: no such config file" in err
+    assert "config holds a NUL character" in fails(capsys, "config", "show", "a\x00b.toml")
+    assert "--out holds a NUL character" in fails(capsys, "train", DEFAULT, "--out", "r\x00")
+    a_file = tmp_path / "file"
+    a_file.write_text("x")
+    assert "x\\ny" in fails(capsys, "train", DEFAULT, "--out", str(a_file / "x\ny"))

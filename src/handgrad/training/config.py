@@ -62,7 +62,8 @@ def _fields(cls) -> dict[str, Any]:
 def _unknown(key: str, where: str, allowed) -> ConfigError:
     close = difflib.get_close_matches(key, list(allowed), n=1)
     hint = f"; did you mean '{where}{close[0]}'?" if close else ""
-    return ConfigError(f"unknown config key '{where}{key}'{hint} (allowed: {sorted(allowed)})")
+    name = _short(f"{where}{key}")
+    return ConfigError(f"unknown config key {name}{hint} (allowed: {sorted(allowed)})")
 
 
 def _short(value: Any, limit: int = 80) -> str:

@@ -29,7 +29,7 @@ from handgrad._interrupt import (
     set_saved_status,
 )
 from handgrad.optim.loop import RunState, init_run, run_steps
-from handgrad.training.checkpoint import save_checkpoint
+from handgrad.training.checkpoint import list_checkpoints, save_checkpoint
 from handgrad.training.config import Config, config_fields, dump_config, load_config
 from handgrad.training.evaluation import evaluate_run, make_evaluate, save_params
 from handgrad.training.health import (
@@ -104,20 +104,31 @@ def train(cfg: Config, run_dir: str, *, resume: bool = False, progress: bool = T
             created = False
         else:
             created = make_folder(run_dir, "the run folder")
+
+        def remove_if_empty():  # a new run that saved nothing leaves nothing behind
+            if created and _holds_no_run(run_dir):
+                shutil.rmtree(run_dir, ignore_errors=True)
+
+        set_saved_status("nothing was saved", remove_if_empty)
         try:
             with claim(run_dir):
                 return _run(cfg, s, state, run_dir, resume, progress)
         except BaseException:
-            if created and _holds_no_run(run_dir):
-                shutil.rmtree(run_dir, ignore_errors=True)  # nothing was saved: leave nothing
+            remove_if_empty()
             raise
 
 
 def _holds_no_run(run_dir: str) -> bool:
+    """Whether ``run_dir`` holds no checkpoint (at most a config, metrics, a lock, a .tmp)."""
+    ckpt_dir = os.path.join(run_dir, "checkpoints")
     try:
-        return set(os.listdir(run_dir)) <= {".lock", "config.toml", "metrics.jsonl"} and not (
-            os.path.isdir(os.path.join(run_dir, "checkpoints"))
-        )
+        started = set(os.listdir(run_dir)) <= {
+            ".lock",
+            "config.toml",
+            "metrics.jsonl",
+            "checkpoints",
+        }
+        return started and not (os.path.isdir(ckpt_dir) and list_checkpoints(ckpt_dir))
     except OSError:
         return False
 
@@ -143,6 +154,8 @@ def _continue(cfg: Config, s: Setup, state, run_dir: str, ckpt_dir: str, metrics
         write_text(os.path.join(run_dir, "config.toml"), dump_config(cfg))
     # metrics written after the checkpoint (or all, with none) are written again
     truncate_metrics(metrics_path, int(state.step) if path else -1)
+    if path is None:
+        warn([f"{ckpt_dir} holds no checkpoint: the run starts again from step 0"])
     if int(state.step) == cfg.optim.steps and os.path.exists(os.path.join(run_dir, "summary.json")):
         warn([f"the run had already finished at step {cfg.optim.steps}; to extend it, resume with "
               f"--set optim.steps=N for a larger N"])  # fmt: skip
@@ -167,7 +180,7 @@ def _run(cfg: Config, s: Setup, state, run_dir: str, resume: bool, progress: boo
         last_good = save_checkpoint(ckpt_dir, state, step, config=saved)
         set_saved_status(
             f"the last checkpoint is {last_good} (step {step}); resume with {_resume_hint(run_dir)}"
-        )
+        )  # and nothing is removed any more
 
     def record_metrics(params, extra):
         metrics = {k: float(v) for k, v in evaluate(params).items()}
