@@ -86,6 +86,7 @@ def test_damaged_checkpoints_are_named_and_never_unpickled(finished, tmp_path, c
         ({**good, "leaf_0": np.full_like(good["leaf_0"], np.inf)}, "leaf_0 holds NaN or Inf"),
         ({**good, "leaf_0": np.array([object()], dtype=object)}, "corrupt checkpoint"),
         ({**good, "meta": np.frombuffer(b"{not json", np.uint8)}, "corrupt checkpoint"),
+        ({**good, "leaf_99": np.zeros(10**6, np.uint8)}, "arrays it does not describe: ['leaf_99']"),
         ({**good, "meta": np.frombuffer(bytes(good["meta"]).replace(b'"step": 100', b'"step": 50'), np.uint8)},
          "its name says step 100, its metadata 50"),
     ]  # fmt: skip

@@ -98,12 +98,17 @@ def read_checkpoint(path: str) -> tuple[dict, list[np.ndarray]]:
         with open(path, "rb") as file, np.load(file) as f:  # allow_pickle=False: never unpickles
             meta = json.loads(bytes(f["meta"]).decode())
             stored = [f[f"leaf_{i}"] for i in range(len(meta["leaves"]))]
+            extra = sorted(set(f.files) - {"meta", *(f"leaf_{i}" for i in range(len(stored)))})
     except Exception as err:  # a damaged .npz fails anywhere in zipfile, numpy's header or json
         if isinstance(err, OSError) and err.errno is not None:
             raise  # a file-system fault (a folder, no permission), named by the caller
         raise CorruptCheckpointError(
             f"{path}: corrupt checkpoint ({type(err).__name__}: {err})"
         ) from None
+    if extra:
+        raise CorruptCheckpointError(
+            f"{path}: corrupt checkpoint (arrays it does not describe: {extra})"
+        )
     if not isinstance(meta, dict) or not isinstance(meta.get("step"), int):
         raise CorruptCheckpointError(f"{path}: corrupt checkpoint (its metadata has no step)")
     for i, a in enumerate(stored):
