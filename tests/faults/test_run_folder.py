@@ -194,3 +194,20 @@ def test_a_path_with_control_characters_is_named_on_one_line(tmp_path, capsys):
     a_file = tmp_path / "file"
     a_file.write_text("x")
     assert "x\\ny" in fails(capsys, "train", DEFAULT, "--out", str(a_file / "x\ny"))
+
+
+def test_no_space_at_all_is_one_line_and_leaves_no_folder(tmp_path):
+    """With a file-size limit of 0 even the lock's pid cannot be written; scikit-learn's joblib
+    warns on import in that state, and that warning must not reach the user either."""
+    import shlex
+
+    run = str(tmp_path / "run")
+    argv = command("train", DEFAULT, *SMALL, "--out", run)
+    done = subprocess.run(
+        ["bash", "-c", f"ulimit -f 0; trap '' XFSZ; exec {shlex.join(argv)}"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 2 and done.stderr.strip().splitlines() == [
+        f"handgrad train: error: {run}/.lock: File too large"
+    ], done.stderr
+    assert not os.path.exists(run)

@@ -12,6 +12,8 @@ targets (P, 1) for regression.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
 from handgrad._validate import check_positive_int
@@ -19,7 +21,10 @@ from handgrad._validate import check_positive_int
 
 def digits() -> tuple[np.ndarray, np.ndarray]:
     """scikit-learn's digits: 1797 images of 8 × 8 pixels (values 0–16), labels 0–9."""
-    from sklearn.datasets import load_digits  # imported here: only this data set needs it
+    with warnings.catch_warnings():  # joblib warns when it cannot make a semaphore file (a
+        # full disk, a file-size limit) and then runs serially, which load_digits never minds
+        warnings.filterwarnings("ignore", ".*joblib will operate in serial mode", UserWarning)
+        from sklearn.datasets import load_digits  # imported here: only this data set needs it
 
     X, y = load_digits(return_X_y=True)
     return X.astype(np.float32), y.astype(np.int32)

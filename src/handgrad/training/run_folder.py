@@ -130,8 +130,11 @@ def claim(run_dir: str) -> Iterator[None]:
                     "another --out",
                     run_dir,
                 ) from None
-            os.ftruncate(fd, 0)
-            os.pwrite(fd, str(os.getpid()).encode(), 0)
+            try:  # the holder's pid, for the message a second run prints
+                os.ftruncate(fd, 0)
+                os.pwrite(fd, str(os.getpid()).encode(), 0)
+            except OSError as err:
+                raise named(err, path) from None
         yield
     finally:
         os.close(fd)  # closing the descriptor releases the lock
