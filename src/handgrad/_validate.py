@@ -245,11 +245,10 @@ def check_positive_or_traced(what: str, x) -> None:
     A traced ``x`` (a ``vmap`` sweep over η or ε, a compiled run) is not known yet and passes.
     """
     try:
-        value = np.asarray(x)
+        np.asarray(x)
     except jax.errors.TracerArrayConversionError:
         return
-    if value.ndim != 0 or value.dtype.kind not in "iuf" or not np.isfinite(value) or value <= 0:
-        raise ValueError(f"{what} must be a finite number > 0, got {x!r}")
+    check_positive_finite(what, x)
 
 
 def check_lr(lr) -> None:
