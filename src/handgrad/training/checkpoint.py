@@ -88,23 +88,38 @@ def list_checkpoints(folder: str) -> list[int]:
     return sorted(int(m.group(1)) for name in os.listdir(folder) if (m := PATTERN.match(name)))
 
 
+def read_npz(path: str, error: type[CheckpointError], what: str) -> dict[str, np.ndarray]:
+    """Every array of an ``.npz``, read without unpickling (``allow_pickle=False``).
+
+    Raises:
+      error: ``PATH: what (the reason)`` for a damaged file, which fails anywhere in zipfile
+        or numpy's header parser. A file-system fault (a folder, no permission) is re-raised
+        as the ``OSError`` it is, for the caller to name.
+    """
+    try:
+        with open(path, "rb") as file, np.load(file) as f:
+            return {name: f[name] for name in f.files}
+    except Exception as err:
+        if isinstance(err, OSError) and err.errno is not None:
+            raise
+        raise error(f"{path}: {what} ({type(err).__name__}: {err})") from None
+
+
 def read_checkpoint(path: str) -> tuple[dict, list[np.ndarray]]:
     """The metadata and the stored arrays of a checkpoint, checked to be whole and finite.
 
     Raises:
       CorruptCheckpointError: naming the file and what is wrong with it.
     """
+    arrays = read_npz(path, CorruptCheckpointError, "corrupt checkpoint")
     try:
-        with open(path, "rb") as file, np.load(file) as f:  # allow_pickle=False: never unpickles
-            meta = json.loads(bytes(f["meta"]).decode())
-            stored = [f[f"leaf_{i}"] for i in range(len(meta["leaves"]))]
-            extra = sorted(set(f.files) - {"meta", *(f"leaf_{i}" for i in range(len(stored)))})
-    except Exception as err:  # a damaged .npz fails anywhere in zipfile, numpy's header or json
-        if isinstance(err, OSError) and err.errno is not None:
-            raise  # a file-system fault (a folder, no permission), named by the caller
+        meta = json.loads(bytes(arrays.pop("meta")).decode())
+        stored = [arrays.pop(f"leaf_{i}") for i in range(len(meta["leaves"]))]
+    except Exception as err:  # no metadata, metadata that is not JSON, a leaf missing
         raise CorruptCheckpointError(
             f"{path}: corrupt checkpoint ({type(err).__name__}: {err})"
         ) from None
+    extra = sorted(arrays)
     if extra:
         raise CorruptCheckpointError(
             f"{path}: corrupt checkpoint (arrays it does not describe: {extra})"

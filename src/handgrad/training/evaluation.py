@@ -11,7 +11,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from handgrad.check.shapes import leaf_names
-from handgrad.training.checkpoint import CheckpointError
+from handgrad.training.checkpoint import CheckpointError, read_npz
 from handgrad.training.config import Config, load_config
 from handgrad.training.run_folder import RunFolderError, write_atomic
 from handgrad.training.setup import Setup, build
@@ -38,15 +38,7 @@ def load_params(path: str, template: Any) -> Any:
       CheckpointError: naming the file, when it is damaged, misses a leaf, or holds a leaf of
         another shape or dtype kind than the template, or NaN/Inf.
     """
-    try:
-        with open(path, "rb") as file, np.load(file) as f:  # allow_pickle=False: never unpickles
-            stored = {n: f[n] for n in f.files}
-    except Exception as err:
-        if isinstance(err, OSError) and err.errno is not None:
-            raise
-        raise CheckpointError(
-            f"{path}: not a readable .npz ({type(err).__name__}: {err})"
-        ) from None
+    stored = read_npz(path, CheckpointError, "not a readable .npz")
     leaves = []
     for name, x in zip(param_names(template), jax.tree_util.tree_leaves(template)):
         if name not in stored:
