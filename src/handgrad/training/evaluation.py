@@ -3,6 +3,7 @@ the jitted evaluation of J, accuracies and ‖∂J/∂w‖, and ``handgrad eval`
 
 from __future__ import annotations
 
+import errno
 import os
 from typing import Any
 
@@ -97,14 +98,12 @@ def evaluate_run(run_dir: str, cfg: Config | None = None) -> dict:
     config_path = os.path.join(run_dir, "config.toml")
     if cfg is None:
         if not os.path.isfile(config_path):
-            raise RunFolderError(2, "not a run folder (it has no config.toml)", run_dir)
+            raise RunFolderError(errno.ENOENT, "not a run folder (it has no config.toml)", run_dir)
         cfg = load_config(config_path)
     path = os.path.join(run_dir, "params.npz")
     if not os.path.lexists(path):
-        raise RunFolderError(
-            2, f"no such file: the run has not finished (resume it with handgrad train --resume "
-            f"{run_dir})", path,
-        )  # fmt: skip
+        hint = f"resume it with handgrad train --resume {run_dir}"
+        raise RunFolderError(errno.ENOENT, f"no such file: the run has not finished ({hint})", path)
     s = build(cfg)
     params = load_params(path, s.params)
     return {k: float(v) for k, v in make_evaluate(s)(params).items()}

@@ -14,6 +14,7 @@ only created once the run is set up, so a config or data error leaves nothing be
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import shutil
@@ -29,7 +30,7 @@ from handgrad._interrupt import (
     set_saved_status,
 )
 from handgrad.optim.loop import RunState, init_run, run_steps
-from handgrad.training.checkpoint import list_checkpoints, save_checkpoint
+from handgrad.training.checkpoint import checkpoint_path, list_checkpoints, save_checkpoint
 from handgrad.training.config import Config, config_fields, dump_config, load_config
 from handgrad.training.evaluation import evaluate_run, make_evaluate, save_params
 from handgrad.training.health import (
@@ -100,7 +101,9 @@ def train(cfg: Config, run_dir: str, *, resume: bool = False, progress: bool = T
         state = init_run(s.params, s.rule, s.sampler, jax.random.key(cfg.seed + 1))
         if resume:
             if not os.path.isfile(os.path.join(run_dir, "config.toml")):
-                raise RunFolderError(2, "not a run folder (it has no config.toml)", run_dir)
+                raise RunFolderError(
+                    errno.ENOENT, "not a run folder (it has no config.toml)", run_dir
+                )
             created = False
         else:
             created = make_folder(run_dir, "the run folder")
@@ -136,7 +139,7 @@ def _holds_no_run(run_dir: str) -> bool:
 def _start(cfg: Config, run_dir: str, metrics_path: str) -> None:
     if os.path.lexists(os.path.join(run_dir, "config.toml")):
         raise RunFolderError(
-            17,
+            errno.EEXIST,
             f"already holds a run: resume it with {_resume_hint(run_dir)}, or choose another --out",
             run_dir,
         )
@@ -230,7 +233,7 @@ def _run(cfg: Config, s: Setup, state, run_dir: str, resume: bool, progress: boo
                 )
                 bar.update(stop - bar.n)
     except Interrupted:
-        if last_good is None or not last_good.endswith(f"{step:08d}.npz"):
+        if last_good != checkpoint_path(ckpt_dir, step):  # not saved at this step yet
             checkpoint(step)
         raise Interrupted(
             f"interrupted: saved a checkpoint at step {step} ({last_good}); resume with "
