@@ -89,8 +89,8 @@ def _guarded(command: str, work) -> int:
     try:
         return work()
     except Interrupted as stop:
-        print(f"handgrad {command}: {_one_line(stop or 'interrupted: nothing was saved')}",
-              file=sys.stderr)  # fmt: skip
+        said = str(stop) or "interrupted: nothing was saved"  # an exception is always truthy
+        print(f"handgrad {command}: {_one_line(said)}", file=sys.stderr)
         return 130
     except KeyboardInterrupt:
         print(f"handgrad {command}: interrupted: nothing was saved", file=sys.stderr)
