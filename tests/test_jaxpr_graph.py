@@ -27,7 +27,7 @@ def d2l():
 
 @pytest.fixture(scope="module")
 def d2l_graph(d2l):
-    return trace_graph(D2L_J, *d2l)
+    return trace_graph(D2L_J, *d2l, detail="jaxpr")
 
 
 def by_kind(graph, kind):
@@ -82,7 +82,7 @@ def test_d2l_inputs_are_named_from_the_param_keys_and_the_signature(d2l_graph):
 
 
 def test_one_operator_per_equation_that_is_not_constant_and_relu_is_one_circle(d2l):
-    graph, closed = trace_graph(D2L_J, *d2l), jax.make_jaxpr(D2L_J)(*d2l)
+    graph, closed = trace_graph(D2L_J, *d2l, detail="jaxpr"), jax.make_jaxpr(D2L_J)(*d2l)
     kept = non_constant_equations(closed)
     assert len(kept) < len(closed.jaxpr.eqns)  # λ/2 = div 0.1 2.0 is folded, for one
     assert len(graph.operators) == len(kept)
@@ -102,7 +102,7 @@ def test_constants_are_folded_into_the_labels_of_their_readers(d2l_graph):
     labels = [o.label for o in d2l_graph.operators]
     assert "mul(0.05, ·)" in labels  # s = λ/2 ‖W‖²: div 0.1 2.0 is worked out, not drawn
     assert not any(label.startswith("div(0.1") for label in labels)
-    g = trace_graph(lambda x: 1.0 - jnp.sin(x / 2.0) + jnp.zeros(3), randn(0, (3,)))
+    g = trace_graph(lambda x: 1.0 - jnp.sin(x / 2.0) + jnp.zeros(3), randn(0, (3,)), detail="jaxpr")
     assert [o.label for o in g.operators] == ["div(·, 2)", "sin", "sub(1, ·)", "add(·, 0)"]
     assert [v.label for v in g.variables] == ["x", "v1", "v2", "v3", "J"]  # none for 2, 1, 0
 
@@ -186,13 +186,13 @@ def test_draw_graph_writes_png_and_svg_and_leaves_the_backend_alone(tmp_path, d2
 
 
 def test_backward_graph_holds_the_forward_pass_and_names_each_gradient(d2l, d2l_graph):
-    g = backward_graph(D2L_J, *d2l)
+    g = backward_graph(D2L_J, *d2l, detail="jaxpr")
     assert len(g.operators) > len(d2l_graph.operators)
     outputs = {v.label: v.shape for v in by_kind(g, "output")}
     assert outputs == {"dJ/dW1": "f64[3,4]", "dJ/dW2": "f64[2,3]"}
     assert len(topological_order(g)) == len(g.variables) + len(g.operators)
     g = backward_graph(lambda w, x: jnp.sum(w * x), randn(0, (3,)), randn(1, (3,)), argnums=(0, 1))
-    assert sorted(v.label for v in by_kind(g, "output")) == ["dJ/dw", "dJ/dx"]
+    assert sorted(v.label for v in by_kind(g, "output")) == ["∂J/∂w", "∂J/∂x"]  # text detail
 
 
 def test_backward_graph_needs_a_scalar_and_floats():
@@ -203,6 +203,6 @@ def test_backward_graph_needs_a_scalar_and_floats():
 
 
 def test_draw_forward_backward_puts_two_graphs_side_by_side(d2l):
-    fig = draw_forward_backward(D2L_J, *d2l)
+    fig = draw_forward_backward(D2L_J, *d2l, detail="jaxpr")
     assert isinstance(fig, Figure)
     assert [ax.get_title() for ax in fig.axes] == ["forward", "backward (jax.grad)"]

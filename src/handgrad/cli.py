@@ -195,7 +195,9 @@ def _graph(args: argparse.Namespace) -> int:
 
         cfg = _load_config(args.config, args.set)
         try:
-            objective_graph(cfg, args.out, backward=args.backward, samples=args.samples)
+            objective_graph(
+                cfg, args.out, backward=args.backward, samples=args.samples, detail=args.detail
+            )
         except OSError as err:  # matplotlib's writes name no file
             raise named(err, args.out) from None
         print(f"wrote {args.out}")
@@ -271,6 +273,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--backward", action="store_true", help="draw the backward graph (jax.grad) beside it"
     )
     graph.add_argument("--samples", type=int, default=1, help="samples in the batch J is traced on")
+    graph.add_argument(
+        "--detail",
+        choices=("text", "jaxpr"),
+        default="text",
+        help="text (default): d2l's graph, one operator per stage of the model (z, h, o, L, s, "
+        "J); jaxpr: one operator per traced equation",
+    )
     graph.set_defaults(run=_graph)
 
     config = sub.add_parser("config", help="configs")

@@ -558,11 +558,11 @@ def _gradient_names(graph):
 @pytest.mark.parametrize(
     "argnums, names",
     [
-        (np.int64(1), ["dJ/dx"]),
-        (np.array(0), ["dJ/dw"]),
-        ((np.int32(0), 1), ["dJ/dw", "dJ/dx"]),
-        (np.array([0, 1]), ["dJ/dw", "dJ/dx"]),
-        (-1, ["dJ/dx"]),
+        (np.int64(1), ["∂J/∂x"]),
+        (np.array(0), ["∂J/∂w"]),
+        ((np.int32(0), 1), ["∂J/∂w", "∂J/∂x"]),
+        (np.array([0, 1]), ["∂J/∂w", "∂J/∂x"]),
+        (-1, ["∂J/∂x"]),
     ],
 )
 def test_backward_graph_takes_numpy_argnums(argnums, names):

@@ -4,7 +4,9 @@
   ``remat``: trading that memory for recomputation with ``jax.checkpoint``;
 - ``second_order`` (exercise 4): Hessians and Hessian-vector products;
 - ``parallel``, ``distributed`` (exercise 5): the step split over devices and over processes;
-- ``computational_graph``, ``graph_drawing``: d2l's graph of J, read off the jaxpr and drawn.
+- ``computational_graph``, ``graph_drawing``: d2l's graph of J, read off the jaxpr and drawn
+  (``text_graph``, ``scope_graph``: at the level of the text, one operator per named scope);
+  ``block_diagrams``: the lecture's figures of a model, its losses and a stack of modules.
 
 Exercise 1 (the shape of a gradient) is ``handgrad.check.shapes``; exercise 2 (a bias in the
 hidden layer) is the ``b1`` of ``handgrad.models.mlp1`` and ``handgrad.backprop.d2l``.
@@ -44,6 +46,15 @@ from handgrad.exercises.parallel import (
 # the computational graph, from the jaxpr to an image
 from handgrad.exercises.computational_graph import trace_graph, backward_graph, ComputationGraph
 from handgrad.exercises.graph_drawing import draw_graph, draw_forward_backward, layout
+from handgrad.exercises.text_graph import d2l_formulas
+
+# the lecture's block diagrams, drawn with the same boxes and circles
+from handgrad.exercises.block_diagrams import (
+    parametrised_model_diagram,
+    average_loss_diagram,
+    traditional_net_diagram,
+    module_stack_diagram,
+)
 
 __all__ = (
     "mlp_memory",
@@ -72,4 +83,9 @@ __all__ = (
     "draw_graph",
     "draw_forward_backward",
     "layout",
+    "d2l_formulas",
+    "parametrised_model_diagram",
+    "average_loss_diagram",
+    "traditional_net_diagram",
+    "module_stack_diagram",
 )

@@ -1,5 +1,8 @@
 """d2l's computational graph of J, read off the code with ``jax.make_jaxpr``.
 
+By default (``detail="text"``) each named scope of the code ("z=×") is one operator, as
+d2l draws J: see ``handgrad.exercises.text_graph``. Below, ``detail="jaxpr"``:
+
 d2l's figure of the one-hidden-layer MLP draws variables as boxes (x, W⁽¹⁾, z, h, o, L, s,
 J), operators as circles (×, φ, l, +), the input bottom-left and J top-right. A jaxpr is
 that graph for any function: each top-level equation an operator, each ``Var`` a variable.
@@ -37,22 +40,33 @@ import numpy as np
 from jax.extend.core import Literal
 
 from handgrad._validate import as_int
+from handgrad.exercises.text_graph import check_detail
 
 
 class Variable(NamedTuple):
-    """A box: an array's name, type ("f64[3,4]") and kind ("input", "intermediate", "output")."""
+    """A box: an array's name, type ("f64[3,4]") and kind ("input", "intermediate", "output").
+
+    ``side`` is "backward" for what a transposed stage writes (text detail), else "forward".
+    """
 
     id: str
     label: str
     shape: str
     kind: str
+    side: str = "forward"
 
 
 class Operator(NamedTuple):
-    """A circle: one top-level equation, named by its primitive (or the function it calls)."""
+    """A circle: one top-level equation, named by its primitive (or the function it calls);
+    with text detail one named scope, named by its operator ("×", "φ", "×ᵀ" backward).
+
+    ``mirror`` is, for a backward stage, the id of the forward operator it transposes.
+    """
 
     id: str
     label: str
+    side: str = "forward"
+    mirror: str = ""
 
 
 class ComputationGraph(NamedTuple):
@@ -65,6 +79,7 @@ class ComputationGraph(NamedTuple):
     variables: tuple[Variable, ...]
     operators: tuple[Operator, ...]
     edges: tuple[tuple[str, str], ...]
+    detail: str = "jaxpr"
 
 
 def _input_labels(f: Callable, args: tuple) -> list[list[str]]:
@@ -118,7 +133,9 @@ def _constant(value: Any) -> str:
 _READ = object()  # stands for a variable (not a constant) among an equation's inputs
 
 
-def _graph(traced: Callable, args: tuple, labels: list, output_names) -> ComputationGraph:
+def _graph(
+    traced: Callable, args: tuple, labels: list, output_names, detail: str = "jaxpr"
+) -> ComputationGraph:
     closed = jax.make_jaxpr(traced)(*args)
     jaxpr, output_names = closed.jaxpr, list(output_names)
     if len(output_names) != len(jaxpr.outvars):
@@ -129,7 +146,7 @@ def _graph(traced: Callable, args: tuple, labels: list, output_names) -> Computa
     consts = dict(zip(jaxpr.constvars, closed.consts))  # var -> value, None if not worked out
     read = {v for e in jaxpr.eqns for v in e.invars if not isinstance(v, Literal)}
     read |= {v for v in jaxpr.outvars if not isinstance(v, Literal)}
-    variables, operators, edges, index, names = [], [], [], {}, itertools.count(1)
+    variables, operators, edges, index, names, kept = [], [], [], {}, itertools.count(1), []
 
     def add(var, label, kind):
         index[var] = len(variables)
@@ -150,12 +167,20 @@ def _graph(traced: Callable, args: tuple, labels: list, output_names) -> Computa
             continue
         args = ["·" if val is _READ else _constant(val) for val in vals]
         label = _operator_name(eqn) + (f"({', '.join(args)})" if set(args) - {"·"} else "")
-        operators.append(op := Operator(f"op{len(operators)}", label))
         ins = dict.fromkeys(v for v, val in zip(eqn.invars, vals) if val is _READ)
+        if detail == "text":
+            kept.append((eqn, list(ins), label))
+            continue
+        operators.append(op := Operator(f"op{len(operators)}", label))
         edges += [(variables[index[v]].id, op.id) for v in ins]
         for var in eqn.outvars:
             add(var, f"v{next(names)}" if var in read else "_", "intermediate")
             edges.append((op.id, variables[-1].id))
+    if detail == "text":
+        from handgrad.exercises.scope_graph import scope_graph  # it builds on these classes
+
+        flat = [label for arg in labels for label in arg]
+        return scope_graph(jaxpr, kept, flat, output_names)
     for var, name in zip(jaxpr.outvars, output_names):
         i = None if isinstance(var, Literal) else index.get(var)
         if i is not None and variables[i].kind != "input":  # returned twice: named twice
@@ -169,7 +194,7 @@ def _graph(traced: Callable, args: tuple, labels: list, output_names) -> Computa
 
 
 def trace_graph(
-    f: Callable, *args, output_names: Sequence[str] = ("J",), **kwargs
+    f: Callable, *args, output_names: Sequence[str] = ("J",), detail: str = "text", **kwargs
 ) -> ComputationGraph:
     """The forward graph of ``f(*args, **kwargs)``, read from ``jax.make_jaxpr``.
 
@@ -177,16 +202,21 @@ def trace_graph(
       f: a JAX-traceable function.
       *args: arrays, pytrees of arrays or ``jax.ShapeDtypeStruct``: the graph's inputs.
       output_names: a name per array ``f`` returns, in pytree order.
+      detail: "text" (default): one operator per named scope "z=×" of the code, its output
+        named z, as d2l draws J (``handgrad.exercises.text_graph``; equations in no scope
+        as in the jaxpr); "jaxpr": one operator per top-level equation.
       **kwargs: held fixed (``functools.partial``): an activation's name, λ, ….
 
     Returns:
-      A ``ComputationGraph``: an operator per top-level equation, constants folded.
+      A ``ComputationGraph``, constants folded.
 
     Raises:
-      ValueError: naming an argument JAX cannot trace, or if ``output_names`` does not
-        give one name per output.
+      ValueError: naming an argument JAX cannot trace, an unknown ``detail``, or if
+        ``output_names`` does not give one name per output.
     """
-    return _graph(functools.partial(f, **kwargs), args, _input_labels(f, args), output_names)
+    check_detail(detail)
+    labels = _input_labels(f, args)
+    return _graph(functools.partial(f, **kwargs), args, labels, output_names, detail)
 
 
 def _check_argnums(argnums, n_args: int) -> tuple[int | tuple[int, ...], tuple[int, ...]]:
@@ -207,19 +237,22 @@ def _check_argnums(argnums, n_args: int) -> tuple[int | tuple[int, ...], tuple[i
 
 
 def backward_graph(
-    f: Callable, *args, argnums: int | Sequence[int] = 0, **kwargs
+    f: Callable, *args, argnums: int | Sequence[int] = 0, detail: str = "text", **kwargs
 ) -> ComputationGraph:
     """The graph of ``jax.grad(f, argnums)``: the forward pass, then the chain rule backwards.
 
-    Its outputs are ∂J/∂ each array of the ``argnums`` arguments, named e.g. "dJ/dW1".
+    Its outputs are ∂J/∂ each array of the ``argnums`` arguments, named e.g. "dJ/dW1"
+    ("∂J/∂W⁽¹⁾" with ``detail="text"``, where each transposed scope is one backward
+    operator and the cotangent it hands to stage V is named ∂J/∂V; see ``trace_graph``).
 
     ``argnums`` is a Python or NumPy integer, or a sequence of them, as ``jax.grad`` takes.
 
     Raises:
       ValueError: for ``argnums`` that are not distinct positions of ``args``, if ``f`` does
-        not return a scalar, or naming an argument JAX cannot trace or differentiate (not
-        floating point).
+        not return a scalar, an unknown ``detail``, or naming an argument JAX cannot trace
+        or differentiate (not floating point).
     """
+    check_detail(detail)
     argnums, nums = _check_argnums(argnums, len(args))
     fixed, labels = functools.partial(f, **kwargs), _input_labels(f, args)
     out = jax.tree_util.tree_leaves(jax.eval_shape(fixed, *args))
@@ -231,4 +264,4 @@ def backward_graph(
             if not jax.dtypes.issubdtype(dtype := jax.typeof(leaf).dtype, np.inexact):
                 raise ValueError(f"argument {label} has dtype {dtype}; jax.grad needs floats")
     names = [f"dJ/d{label}" for i in nums for label in labels[i]]
-    return _graph(jax.grad(fixed, argnums), args, labels, names)
+    return _graph(jax.grad(fixed, argnums), args, labels, names, detail)

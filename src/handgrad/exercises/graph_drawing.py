@@ -1,8 +1,9 @@
 """Drawing a ``ComputationGraph`` the way d2l draws J's: boxes, circles, left to right and up.
 
 ``layout`` gives every node a position (see there); ``draw_graph`` renders one graph and
-``draw_forward_backward`` the forward graph of J beside its backward graph (``jax.grad``),
-with ``matplotlib.figure.Figure`` only, so a notebook's backend is left alone.
+``draw_forward_backward`` the forward graph of J above its backward graph (``jax.grad``;
+side by side for the jaxpr detail), with ``matplotlib.figure.Figure`` only, so a notebook's
+backend is left alone. The boxes, circles and arrows are ``figure_parts``'.
 
 >>> import jax.numpy as jnp
 >>> from handgrad.exercises.computational_graph import trace_graph
@@ -15,14 +16,24 @@ with ``matplotlib.figure.Figure`` only, so a notebook's backend is left alone.
 from __future__ import annotations
 
 import os
-import textwrap
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from handgrad.exercises.computational_graph import ComputationGraph, backward_graph, trace_graph
+from handgrad.exercises.figure_parts import (
+    COLOURS,
+    arrow,
+    box,
+    circle,
+    legible_font_size,
+    rim,
+    save_figure,
+    wrap,
+)
+from handgrad.exercises.text_graph import d2l_formulas, dims
 
 if TYPE_CHECKING:  # matplotlib is imported where a graph is drawn: import handgrad stays light
     from matplotlib.figure import Figure
@@ -69,106 +80,173 @@ def layout(graph: ComputationGraph) -> dict[str, tuple[float, float]]:
     that place is taken (then just above), so a chain runs straight; an edge spanning
     several columns holds a place in each, so no node sits on it. Inputs are at x = 0 in
     argument order, nothing lower; outputs no operator reads go to the last column, above
-    everything: J is top-right, as in d2l's figure.
+    everything: J is top-right, as in d2l's figure. A backward graph's stages at text
+    detail go in a band above, right to left (under ``jax.grad`` the chain rule runs back).
     """
-    return _layout(graph)[0]
+    return _graph_layout(graph)[0]
 
 
-_BOX, _RADIUS, _INCH = (0.72, 0.46), 0.38, 0.7  # in columns; inches per column
-_COLOURS = {"input": "#cfe2f3", "intermediate": "white", "output": "#f4cccc"}
+_BOX, _RADIUS = (0.8, 0.5), 0.38  # in columns
+_INCH = {"text": 0.9, "jaxpr": 0.7}  # inches per column
 
 
-def _rim(centre, toward, box: bool) -> tuple[float, float]:
-    """Where the segment from a node's centre toward a point leaves its box or circle."""
-    (cx, cy), dx, dy = centre, toward[0] - centre[0], toward[1] - centre[1]
-    w, h = _BOX
-    t = min(w / 2 / abs(dx or 1e-9), h / 2 / abs(dy or 1e-9)) if box else _RADIUS / np.hypot(dx, dy)
-    return cx + t * dx, cy + t * dy
+def _band(graph: ComputationGraph, pos: dict) -> dict:
+    """Places the backward stages in a band above the forward graph, right to left.
+
+    A transposed operator sits over the forward operator it transposes (its ``mirror``); a
+    value it writes goes one column right of the backward operator that reads it (so
+    ∂J/∂h lands over h), or one column left of its writer; stacked in a column.
+    """
+    top = max((y for _, y in pos.values()), default=0.0) + 1.4
+    height, column = defaultdict(int), {}
+    boxes = {v.id for v in graph.variables if v.side == "backward"}
+    succ = defaultdict(list)
+    for s, t in graph.edges:
+        succ[s].append(t)
+
+    def place(n, c):
+        column[n], pos[n], row[n] = c, (float(c), top + 1.3 * height[c]), height[c]
+        height[c] += 1
+
+    row, ends = {}, {v.id for v in graph.variables if v.kind == "output"}
+
+    # the main chain (traced last, from ∂J/∂o back to ∂J/∂W⁽¹⁾) takes the lowest rows
+    backward = [o for o in reversed(graph.operators) if o.side == "backward"]
+    for o in backward:  # operators first: the values' columns follow from them
+        place(o.id, pos[o.mirror][0] if o.mirror in pos else max(p[0] for p in pos.values()))
+    for o in backward:
+        for t in succ[o.id]:
+            readers = [column[r] for r in succ[t] if r in column]
+            c = column[o.id]
+            if t in boxes and t not in column:  # a gradient right over its writer, if free
+                up = t in ends and height[c] == row[o.id] + 1
+                place(t, max(readers) + 1 if readers else c if up else c - 1)
+    return pos
 
 
-def _draw_on(ax, graph: ComputationGraph, pos, bends, title: str | None) -> None:
-    from matplotlib.patches import Circle, FancyArrowPatch, FancyBboxPatch
-    from matplotlib.path import Path
+def _graph_layout(graph: ComputationGraph):
+    """Positions and bends: the forward graph by ``_layout``, the backward band above it."""
+    back = {n.id for n in (*graph.variables, *graph.operators) if n.side == "backward"}
+    if not back:
+        return _layout(graph)
+    forward = graph._replace(
+        variables=tuple(v for v in graph.variables if v.id not in back),
+        operators=tuple(o for o in graph.operators if o.id not in back),
+        edges=tuple(e for e in graph.edges if not back & set(e)),
+    )
+    pos, bends = _layout(forward)
+    pos = _band(graph, dict(pos))
+    bends.update({e: [] for e in graph.edges if back & set(e)})
+    return pos, bends
 
-    (w, h), boxes = _BOX, {v.id for v in graph.variables}
+
+def _lines(graph: ComputationGraph, v) -> str:
+    """A box's text: the name, then the type ("f64[3,4]"), or the text's shape ("3×4")."""
+    if graph.detail == "text":
+        return "\n".join(filter(None, [wrap(v.label, 10), dims(v.shape)]))
+    return f"{v.label}\n{v.shape}"
+
+
+def _font(graph: ComputationGraph, width_in: float) -> float:
+    """Legible at 800 px wide (and 10 pt at least) for the text detail; at most 7 pt for the
+    jaxpr's long names, which would not fit their boxes."""
+    size = legible_font_size(width_in)
+    return max(size, 10.0) if graph.detail == "text" else min(size, 7.0)
+
+
+def _draw_on(ax, graph, pos, bends, title, size, edge_labels) -> None:
+    boxes = {v.id: v for v in graph.variables}
     for v in graph.variables:
-        x, y = pos[v.id]
-        ax.add_patch(
-            FancyBboxPatch(
-                (x - w / 2, y - h / 2), w, h, boxstyle="round,pad=0.02", fc=_COLOURS[v.kind], lw=0.8
-            )
-        )
-        ax.text(x, y + 0.09, v.label, ha="center", va="center", fontsize=7)
-        ax.text(x, y - 0.12, v.shape, ha="center", va="center", fontsize=5, color="0.35")
-    for o in graph.operators:  # wrapped after "_" or " ", 12 characters a line
-        ax.add_patch(Circle(pos[o.id], _RADIUS, fc="#fff2cc", lw=0.8))
-        label = "\n".join(textwrap.wrap(o.label.replace("_", "_ "), 13)).replace("_ ", "_")
-        ax.text(*pos[o.id], label, ha="center", va="center", fontsize=5, linespacing=1.0)
+        n = _lines(graph, v).count("\n") + 1
+        h = max(_BOX[1], n * size * 1.25 / 72 / _INCH[graph.detail] + 0.08)
+        box(ax, pos[v.id], (_BOX[0], h), _lines(graph, v), size, COLOURS[v.kind])
+    for o in graph.operators:  # wrapped after "_" or " ", 13 characters a line
+        label = wrap(o.label.replace("_", "_ "), 13).replace("_ ", "_")
+        circle(ax, pos[o.id], _RADIUS, label, size)
     for s, t in graph.edges:
         points = [pos[s], *bends[s, t], pos[t]]
-        points[0] = _rim(pos[s], points[1], s in boxes)
-        points[-1] = _rim(pos[t], points[-2], t in boxes)
-        ax.add_patch(
-            FancyArrowPatch(
-                path=Path(points),
-                arrowstyle="-|>",
-                mutation_scale=6,
-                lw=0.5,
-                color="0.35",
-                zorder=0,
-            )
-        )
+        points[0] = rim(pos[s], points[1], _BOX if s in boxes else _RADIUS)
+        points[-1] = rim(pos[t], points[-2], _BOX if t in boxes else _RADIUS)
+        label = edge_labels.get(boxes[t].label, "") if t in boxes else ""
+        span = points[-1][0] - points[0][0]  # a long edge in the band bows over its row
+        rad = 0.25 * np.sign(span) if not bends[s, t] and abs(span) > 1.5 else 0.0
+        lift = 0.45 if abs(points[-1][1] - points[0][1]) < 0.1 else 0.0  # above a level edge
+        arrow(ax, points, label=wrap(label, 10), fontsize=size, rad=rad, lift=lift)
     ax.set_axis_off()
     if title:
-        ax.set_title(title)
+        ax.set_title(title, fontsize=size)
 
 
-def _figure(graphs: Sequence[ComputationGraph], titles: Sequence[str | None]) -> Figure:
-    """The graphs side by side, a column ``_INCH`` wide in each, room for titles above."""
+def _figure(graphs, titles, edge_labels=None, *, stacked: bool = False) -> Figure:
+    """The graphs side by side (or one above the other), an ``_INCH`` column wide in each."""
     from matplotlib.figure import Figure
 
-    laid, spans = [_layout(g) for g in graphs], []
+    laid, spans = [_graph_layout(g) for g in graphs], []
     for pos, _ in laid:
         xs, ys = zip(*pos.values()) if pos else ((0.0,), (0.0,))
-        spans.append((min(xs) - 0.6, max(xs) + 0.6, min(ys) - 0.6, max(ys) + 0.6))
-    width, height = sum(s[1] - s[0] for s in spans), max(s[3] - s[2] for s in spans)
-    fig, left = Figure(figsize=(_INCH * width, _INCH * height + 0.5)), 0.0
-    for g, (pos, bends), (x0, x1, y0, y1), title in zip(graphs, laid, spans, titles):
-        rect = (left / width, 0, (x1 - x0) / width, _INCH * (y1 - y0) / (_INCH * height + 0.5))
+        spans.append((min(xs) - 0.6, max(xs) + 0.6, min(ys) - 0.7, max(ys) + 0.7))
+    inch = max(_INCH[g.detail] for g in graphs)
+    widths, heights = [s[1] - s[0] for s in spans], [s[3] - s[2] + 0.6 for s in spans]
+    width = max(widths) if stacked else sum(widths)
+    height = sum(heights) if stacked else max(heights)
+    fig = Figure(figsize=(inch * width, inch * height))
+    size, at = min(_font(g, inch * width) for g in graphs), 0.0
+    for g, (pos, bends), (x0, x1, y0, y1), w, h, title in zip(
+        graphs, laid, spans, widths, heights, titles
+    ):
+        if stacked:  # top to bottom
+            rect = (0, 1 - (at + h) / height, w / width, (h - 0.6) / height)
+            at += h
+        else:
+            rect = (at / width, 0, w / width, (h - 0.6) / height)
+            at += w
         ax = fig.add_axes(rect, xlim=(x0, x1), ylim=(y0, y1), aspect="equal")
-        _draw_on(ax, g, pos, bends, title)
-        left += x1 - x0
-    return fig
-
-
-def _save(make: Callable[[], Figure], path: str | os.PathLike | None) -> Figure:
-    """Checks the extension first, draws, then saves as PNG or SVG after the extension."""
-    ext = os.path.splitext(os.fspath(path))[1].lower() if path is not None else ".png"
-    if ext not in (".png", ".svg"):
-        raise ValueError(f"unsupported extension {ext!r} in {os.fspath(path)!r}; use .png or .svg")
-    fig = make()
-    if path is not None:  # dpi kept under matplotlib's limit of 2**16 pixels a side
-        fig.savefig(path, format=ext[1:], dpi=min(150.0, 30000 / fig.get_figwidth()))
+        _draw_on(ax, g, pos, bends, title, size, dict(edge_labels or {}))
     return fig
 
 
 def draw_graph(
-    graph: ComputationGraph, path: str | os.PathLike | None = None, *, title: str | None = None
+    graph: ComputationGraph,
+    path: str | os.PathLike | None = None,
+    *,
+    title: str | None = None,
+    edge_labels: Mapping[str, str] | None = None,
 ) -> Figure:
-    """Boxes for variables (name, then type), circles for operators, arrows for edges.
+    """Boxes for variables (name, then shape), circles for operators, arrows for edges.
 
+    A text-level graph (``detail="text"``) is lettered so that its labels are at least
+    10 px tall when the figure is shown 800 px wide, font = 10.5 px · 72/800 · width (in);
+    its backward stages, if any, run right to left in a band above the forward graph.
     Drawn on a ``matplotlib.figure.Figure``, never through pyplot, so the caller's backend
-    is left alone; saved to ``path`` if given, as PNG or SVG after its extension.
+    is left alone; saved to ``path`` if given, as PNG or SVG (text kept as text).
+
+    Args:
+      graph: from ``trace_graph`` or ``backward_graph``.
+      path: a .png or .svg file, or None.
+      title: drawn above the graph.
+      edge_labels: a formula per variable name, written on the arrow into that variable,
+        e.g. ``d2l_formulas()``'s {"∂J/∂h": "W⁽²⁾ᵀ ∂J/∂o", …}.
 
     Raises:
       ValueError: naming the extension of a ``path`` that is neither .png nor .svg.
     """
-    return _save(lambda: _figure([graph], [title]), path)
+    return save_figure(lambda: _figure([graph], [title], edge_labels), path)
 
 
 def draw_forward_backward(
-    f: Callable, *args, path: str | os.PathLike | None = None, **kwargs
+    f: Callable, *args, path: str | os.PathLike | None = None, detail: str = "text", **kwargs
 ) -> Figure:
-    """``f``'s forward graph beside its backward one (``jax.grad`` in the first argument)."""
-    graphs = [trace_graph(f, *args, **kwargs), backward_graph(f, *args, **kwargs)]
-    return _save(lambda: _figure(graphs, ["forward", "backward (jax.grad)"]), path)
+    """``f``'s forward graph and its backward one (``jax.grad`` in the first argument).
+
+    With ``detail="text"`` the forward graph is above the backward one, whose arrows carry
+    d2l's formulas (``d2l_formulas``); with "jaxpr" they are side by side.
+    """
+    graphs = [
+        trace_graph(f, *args, detail=detail, **kwargs),
+        backward_graph(f, *args, detail=detail, **kwargs),
+    ]
+    text = detail == "text"
+    make = lambda: _figure(
+        graphs, ["forward", "backward (jax.grad)"], d2l_formulas() if text else None, stacked=text
+    )
+    return save_figure(make, path)

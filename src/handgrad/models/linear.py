@@ -37,7 +37,8 @@ def linear(x: ArrayLike, w: ArrayLike) -> jax.Array:
     Returns:
       A scalar when ``w`` is a vector, a vector of q outputs when ``w`` is a matrix.
     """
-    return jnp.asarray(w) @ jnp.asarray(x)
+    with jax.named_scope("o=×"):  # one operator, output o, in the text-level graph
+        return jnp.asarray(w) @ jnp.asarray(x)
 
 
 def linear_init(key: jax.Array, d: int, q: int | None = None, dtype=jnp.float32) -> jax.Array:

@@ -50,7 +50,8 @@ def average_loss(L: SampleLoss) -> SetLoss:
     """
 
     def L_S(X: jax.Array, Y: jax.Array, w: Any) -> jax.Array:
-        return jnp.mean(jax.vmap(L, in_axes=(0, 0, None))(X, Y, w))
+        with jax.named_scope("L=l"):  # d2l's loss term, one operator l in its graph
+            return jnp.mean(jax.vmap(L, in_axes=(0, 0, None))(X, Y, w))
 
     return L_S
 
@@ -66,5 +67,6 @@ def l2_penalty(weights: Iterable[ArrayLike], lam: ArrayLike) -> jax.Array:
       The scalar s, in the dtype of the weights.
     """
     weights = [jnp.asarray(W) for W in weights]
-    total = sum(jnp.sum(W * W) for W in weights)
-    return jnp.asarray(lam, dtype=total.dtype) / 2 * total
+    with jax.named_scope("s=λ/2‖·‖²"):  # d2l's penalty term, one operator in its graph
+        total = sum(jnp.sum(W * W) for W in weights)
+        return jnp.asarray(lam, dtype=total.dtype) / 2 * total

@@ -166,11 +166,27 @@ def mlp(x: ArrayLike, params: Sequence[Layer], *, activation: str = "relu") -> j
     phi = get_activation(activation).phi
     z = jnp.asarray(x)
     for k, layer in enumerate(params):
-        s = layer["W"] @ z
-        if "b" in layer:
-            s = s + layer["b"]
-        z = phi(s) if k < len(params) - 1 else s
+        # named scopes "variable=operator" are what the text-level computational graph
+        # (``handgrad.exercises.trace_graph``) draws; d2l's z, h, o for one hidden layer
+        z_name, h_name = _stage_names(k, len(params))
+        with jax.named_scope(f"{z_name}={'×+' if 'b' in layer else '×'}"):
+            s = layer["W"] @ z
+            if "b" in layer:
+                s = s + layer["b"]
+        if k < len(params) - 1:
+            with jax.named_scope(f"{h_name}=φ"):
+                z = phi(s)
+        else:
+            z = s
     return z
+
+
+def _stage_names(k: int, n_layers: int) -> tuple[str, str]:
+    """d2l's names of layer k's linear and non-linear outputs: z, h; z1, h1, z2, …; o last."""
+    if k == n_layers - 1:
+        return "o", ""
+    suffix = "" if n_layers == 2 else str(k + 1)
+    return f"z{suffix}", f"h{suffix}"
 
 
 def layers_objective(
@@ -180,7 +196,9 @@ def layers_objective(
     averaged, plus λ/2 Σ_k ‖W_k‖²_F once."""
     G = partial(mlp, activation=activation)
     L = average_loss(per_sample_loss(G, get_cost(loss).C))(X, Y, layers)
-    return L + l2_penalty([layer["W"] for layer in layers], lam)
+    s = l2_penalty([layer["W"] for layer in layers], lam)
+    with jax.named_scope("J=+"):
+        return L + s
 
 
 def mlp_objective(

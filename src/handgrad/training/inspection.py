@@ -14,6 +14,7 @@ from handgrad._validate import check_positive_int
 from handgrad.exercises.computational_graph import trace_graph
 from handgrad.exercises.graph_drawing import draw_forward_backward, draw_graph
 from handgrad.exercises.memory import MemoryReport, measure_mlp_memory, mlp_memory
+from handgrad.exercises.text_graph import check_detail
 from handgrad.training.config import INT32_MAX, Config
 from handgrad.training.setup import available_memory, build, format_bytes
 
@@ -100,23 +101,44 @@ def format_memory(reports: list[MemoryReport]) -> str:
     return "\n".join(lines)
 
 
+def _one_sample(objective):
+    """J(params, x, y) of one sample, from the objective of a batch of rows."""
+
+    def J(params, x, y):
+        return objective(params, x[None], y[None])
+
+    return J
+
+
 def objective_graph(
-    cfg: Config, path: str | None = None, *, backward: bool = False, samples: int = 1
+    cfg: Config,
+    path: str | None = None,
+    *,
+    backward: bool = False,
+    samples: int = 1,
+    detail: str = "text",
 ) -> Figure:
     """The graph of J(params, X, Y) on the first ``samples`` training samples, as an image.
 
-    With ``backward``, the backward graph (``jax.grad``) beside it. Saved to ``path`` (PNG or SVG).
+    One sample (the default) is drawn as d2l's J(params, x, y), the text's names.
+
+    With ``backward``, the backward graph (``jax.grad``) too. ``detail`` is "text" (d2l's
+    names: one operator per stage of the model, ``trace_graph``) or "jaxpr" (one per
+    equation). Saved to ``path`` (PNG or SVG).
     """
+    check_detail(detail)
     check_positive_int("samples", samples)
     s = build(cfg)
     if samples > s.X_train.shape[0]:
         raise ValueError(
             f"--samples {samples} is more than the {s.X_train.shape[0]} training samples there are"
         )
-    args = (s.params, s.X_train[:samples], s.Y_train[:samples])
+    J, args = s.objective, (s.params, s.X_train[:samples], s.Y_train[:samples])
+    if samples == 1:  # one sample is d2l's J = l(o, y) + s: named x and y, as the text does
+        J, args = _one_sample(s.objective), (s.params, s.X_train[0], s.Y_train[0])
     if backward:
-        return draw_forward_backward(s.objective, *args, path=path)
+        return draw_forward_backward(J, *args, path=path, detail=detail)
     title = (
         f"J of {cfg.model.name} ({cfg.model.activation}, {cfg.model.loss}) on {samples} sample(s)"
     )
-    return draw_graph(trace_graph(s.objective, *args), path, title=title)
+    return draw_graph(trace_graph(J, *args, detail=detail), path, title=title)
