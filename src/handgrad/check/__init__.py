@@ -1,6 +1,8 @@
 """Proving a hand gradient right: the checker, the shape rule, and the grid behind ``handgrad verify``.
 
 - ``gradcheck``: a hand gradient against ``jax.grad``, ``jax.vjp``, ``jax.jvp`` and finite differences;
+- ``localise``, ``localise_graphs``: which formula of a hand backward is wrong, node by node
+  against autodiff, and which known mistake it matches;
 - ``shapes``: d2l's exercise 1, a gradient has the shape of what it differentiates;
 - ``grid``: every hand gradient of the library at a random point, the one grid that
   ``handgrad verify`` and the tests check; ``verify``: checking it, one row per case.
@@ -17,6 +19,17 @@ from handgrad.check.gradcheck import (
     relative_error,
 )
 
+# localising a wrong derivation: the first wrong node, by name, and its known mistake
+from handgrad.check.localise import (
+    LocaliseReport,
+    NodeCheck,
+    DerivationError,
+    raise_on_mismatch,
+    MISTAKES,
+)
+from handgrad.check.localise_d2l import localise_mlp1
+from handgrad.check.localise_graphs import localise_stack, localise_graph
+
 # d2l's exercise 1: the shape of a gradient
 from handgrad.check.shapes import gradient_shape, check_gradient_shapes, SHAPE_RULE
 
@@ -32,6 +45,14 @@ __all__ = (
     "LeafReport",
     "TOLERANCES",
     "relative_error",
+    "localise_mlp1",
+    "localise_stack",
+    "localise_graph",
+    "LocaliseReport",
+    "NodeCheck",
+    "DerivationError",
+    "raise_on_mismatch",
+    "MISTAKES",
     "gradient_shape",
     "check_gradient_shapes",
     "SHAPE_RULE",
