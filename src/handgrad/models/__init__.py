@@ -4,6 +4,7 @@
 - ``costs``: per-sample costs C(y, ȳ) and ∂C/∂ȳ (squared error, softmax cross-entropy);
 - ``losses``: L(x, y, w) = C(y, G(x, w)), the average loss L(S, w), d2l's penalty s;
 - ``linear``, ``nearest_neighbour``: the lecture's two first models;
+  ``soft_nearest_neighbour``: a differentiable soft-min surrogate over the same prototypes;
 - ``mlp``: the MLP of any depth (the lecture's traditional neural net); ``mlp1``: d2l's
   one-hidden-layer MLP; ``mynet``: the lecture's PyTorch ``mynet``.
 """
@@ -31,6 +32,13 @@ from handgrad.models.nearest_neighbour import (
     nearest_neighbour,
     squared_distances,
     nearest_neighbour_objective,
+)
+from handgrad.models.soft_nearest_neighbour import (
+    soft_nearest_neighbour,
+    soft_nearest_neighbour_loss,
+    soft_nearest_neighbour_objective,
+    soft_nearest_neighbour_value_and_grad,
+    nearest_neighbour_error,
 )
 
 # the MLP of any depth, d2l's one-hidden-layer MLP as its named case, the lecture's mynet
@@ -70,6 +78,11 @@ __all__ = (
     "nearest_neighbour",
     "squared_distances",
     "nearest_neighbour_objective",
+    "soft_nearest_neighbour",
+    "soft_nearest_neighbour_loss",
+    "soft_nearest_neighbour_objective",
+    "soft_nearest_neighbour_value_and_grad",
+    "nearest_neighbour_error",
     "mlp",
     "mlp_init",
     "mlp_objective",

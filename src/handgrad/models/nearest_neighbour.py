@@ -9,9 +9,16 @@ jumps. So:
 - any loss built on ȳ, e.g. C(y, ȳ) = (y − ȳ)², has ``jax.grad(...) == 0`` for W
   (JAX treats the integer arg-min as a constant, which is the correct derivative
   almost everywhere);
-- hence gradient descent never moves W: the gradient says "nothing changes nearby"
-  even when a finite step changes the output. Only gradient-free methods (finite
-  differences with large steps, random search) can train this model.
+- hence gradient descent on such a loss never moves W: the gradient says "nothing
+  changes nearby" even when a finite step changes the output.
+
+The zero gradient belongs to the loss on the index, not to the prototypes. (That loss,
+(y − ȳ)², only makes sense for two classes: with more, it ranks class 2 "closer" to class 1
+than class 3 is.) Two ways to train W all the same: gradient-free methods on this loss
+(finite differences with large steps, random search: ``handgrad.optim.gradient_free``), or
+gradient descent on a differentiable surrogate over the same prototypes, the soft-min
+softmax(−‖x − W_k‖²) of ``handgrad.models.soft_nearest_neighbour`` (as in LVQ and NCA),
+whose trained W the hard rule then uses.
 
 >>> import jax.numpy as jnp
 >>> W = jnp.array([[0.0, 0.0], [1.0, 1.0]])
@@ -46,7 +53,9 @@ def nearest_neighbour(x: ArrayLike, W: ArrayLike) -> jax.Array:
 def nearest_neighbour_objective(W: ArrayLike, X: ArrayLike, Y: ArrayLike) -> jax.Array:
     """1/P Σ_p (y[p] − G(x[p], W))², the squared error of the predicted index.
 
-    A well-defined, piecewise-constant objective whose ``jax.grad`` w.r.t. W is zero.
+    A well-defined, piecewise-constant objective whose ``jax.grad`` w.r.t. W is zero. With two
+    prototypes and labels y ∈ {0, 1} it is the 0-1 error; with more classes the squared
+    difference of indices is not a meaningful cost (use ``nearest_neighbour_error``).
     """
     W = jnp.asarray(W)
     kbar = jax.vmap(nearest_neighbour, in_axes=(0, None))(jnp.asarray(X), W)

@@ -4,7 +4,9 @@
 - ``samplers``: full batch, one sample (the lecture's SGD), shuffled minibatches;
 - ``loop``: the training loop as one ``lax.scan`` under ``jit``;
 - ``gradient_free``: finite differences and random directions, from values of J alone;
-- ``landscape``: the loss over two parameters, for contour plots.
+- ``landscape``: the loss over two parameters, for contour plots; gᵀηg and the angle of −ηg;
+- ``redundancy``: GD against SGD at equal numbers of per-sample gradient evaluations;
+- ``critic``: descending a black-box cost through a fitted differentiable critic.
 """
 
 # gradient sources besides the hand ones: autodiff, and estimates from values of J alone
@@ -35,8 +37,26 @@ from handgrad.optim.loop import (
     Trajectory,
 )
 
-# the loss over two parameters
-from handgrad.optim.landscape import loss_surface
+# the loss over two parameters, and where a step −ηg goes on it
+from handgrad.optim.landscape import loss_surface, descent_rate, angle_to_steepest
+
+# GD against SGD at equal cost; a critic for a cost with no gradient
+from handgrad.optim.redundancy import (
+    LossCurve,
+    TunedRun,
+    GradientNoise,
+    loss_vs_evaluations,
+    evaluations_to_reach,
+    fastest_to_reach,
+    gradient_noise,
+)
+from handgrad.optim.critic import (
+    CriticRun,
+    quadratic_features,
+    quadratic_critic,
+    fit_quadratic_critic,
+    critic_descent,
+)
 
 __all__ = (
     "autodiff",
@@ -60,4 +80,18 @@ __all__ = (
     "RunState",
     "Trajectory",
     "loss_surface",
+    "descent_rate",
+    "angle_to_steepest",
+    "LossCurve",
+    "TunedRun",
+    "GradientNoise",
+    "loss_vs_evaluations",
+    "evaluations_to_reach",
+    "fastest_to_reach",
+    "gradient_noise",
+    "CriticRun",
+    "quadratic_features",
+    "quadratic_critic",
+    "fit_quadratic_critic",
+    "critic_descent",
 )

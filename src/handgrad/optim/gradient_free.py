@@ -10,8 +10,15 @@ dimension n can be plotted:
   directions u_j ~ N(0, I), g = 1/k Σ_j (J(w + εu_j) − J(w − εu_j)) / 2ε · u_j — noisy,
   2k + 1 evaluations whatever n is, and it needs a PRNG key each step (``takes_key=True``).
 
-With a large step ε these see through flat regions: on the nearest-neighbour model, whose
-gradient is zero almost everywhere, they still find directions that lower the loss.
+With a large step ε these see through flat regions: on the nearest-neighbour model's index
+loss, whose gradient is zero almost everywhere, they still find directions that lower it. (They
+are not the only way: gradient descent on a differentiable surrogate over the same prototypes,
+``handgrad.models.soft_nearest_neighbour``, trains them too; notebook 2 sets the two side by
+side at an equal budget of evaluations.)
+
+``random_directions`` is not SPSA: SPSA perturbs all coordinates at once by ±1 (Rademacher)
+signs and divides by the perturbation, g_i = (J(w + εΔ) − J(w − εΔ)) / (2εΔ_i); this estimator
+uses Gaussian directions and multiplies by them.
 """
 
 from __future__ import annotations
