@@ -266,13 +266,27 @@ def build_parser() -> argparse.ArgumentParser:
     graph = sub.add_parser(
         "graph", help="draw the computational graph of a config's objective J (from its jaxpr)"
     )
-    graph.add_argument("config")
+    graph.add_argument("config", help="a TOML config, e.g. configs/digits_mlp1.toml")
     graph.add_argument("--out", required=True, help="the image file, .png or .svg")
-    graph.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
     graph.add_argument(
-        "--backward", action="store_true", help="draw the backward graph (jax.grad) beside it"
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="override a field, e.g. model.bias=true",
     )
-    graph.add_argument("--samples", type=int, default=1, help="samples in the batch J is traced on")
+    graph.add_argument(
+        "--backward",
+        action="store_true",
+        help="draw the backward graph (jax.grad) too, right to left above the forward one",
+    )
+    graph.add_argument(
+        "--samples",
+        type=int,
+        default=1,
+        help="samples J is traced on (default 1: d2l's J = l(o, y) + s of one sample x, y; "
+        "more: the rows X, Y of a batch)",
+    )
     graph.add_argument(
         "--detail",
         choices=("text", "jaxpr"),
