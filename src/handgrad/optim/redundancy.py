@@ -8,6 +8,12 @@ SGD step one, a minibatch step B. ``loss_vs_evaluations`` runs the library's loo
 evaluations and returns the average loss L(S, w) on the whole set after each step, against
 the evaluations spent (the loss is measured for the plot, not charged to the budget).
 
+When is a loss "reached"? A constant-η SGD curve does not settle: it falls to a noise floor
+and hovers there, so the first time it touches a level ℓ can be a lucky dip it does not
+hold. ``evaluations_to_reach`` therefore counts a level as reached only from the point after
+which the curve stays at or below it to the end of the budget; a level below a run's noise
+floor is never reached, and ``fastest_to_reach`` then prefers an η whose floor is below it.
+
 Duplicating every sample ×m leaves L(S, w), its gradient and its minimiser unchanged, but
 multiplies the cost of a GD step by m; the distribution of a per-sample (or minibatch)
 gradient does not change, so SGD's cost to reach a loss stays the same. ``gradient_noise``
@@ -120,9 +126,24 @@ def _losses_along(objective, path, X, Y):
 
 
 def evaluations_to_reach(curve: LossCurve, target: float) -> float:
-    """The evaluations spent when L(S, w) first falls to ``target`` or below; ``inf`` if never."""
-    reached = np.flatnonzero(np.asarray(curve.losses) <= target)
-    return float(curve.evaluations[reached[0]]) if reached.size else math.inf
+    """The evaluations spent when L(S, w) falls to ``target`` or below *for good*.
+
+    The answer is ``evaluations[t]`` for the first t with L_s ≤ target for every s ≥ t up to
+    the end of the budget, not the first crossing: a noisy curve that dips below the target
+    and comes back above it has not reached it. A non-finite loss counts as above.
+
+    Returns:
+      The evaluations, or ``inf`` if the last point of the curve is above ``target``.
+
+    >>> curve = LossCurve(jnp.array([0, 5, 10, 15]), jnp.array([4.0, 1.0, 2.0, 0.5]))
+    >>> evaluations_to_reach(curve, 1.5)  # the dip to 1.0 at 5 is not held
+    15.0
+    """
+    above = ~(np.asarray(curve.losses) <= target)  # NaN is above
+    if above[-1]:
+        return math.inf
+    crossings = np.flatnonzero(above)
+    return float(curve.evaluations[crossings[-1] + 1 if crossings.size else 0])
 
 
 class TunedRun(NamedTuple):
@@ -148,8 +169,14 @@ def fastest_to_reach(
     seeds: int = 1,
 ) -> TunedRun:
     """Tunes η fairly: runs ``loss_vs_evaluations`` for every η of ``lrs`` (same start, same
-    keys, same budget, losses averaged over ``seeds`` runs) and keeps the one that reaches ``target`` with the fewest evaluations
-    (ties, or none reaching it: the lowest final loss)."""
+    keys, same budget, losses averaged over ``seeds`` runs) and keeps the one that reaches
+    ``target`` for good (``evaluations_to_reach``) with the fewest evaluations.
+
+    Ties — GD's evaluations come in multiples of P, so two η often reach the target at the
+    same step — go to the lower loss at that point; if no η reaches the target, the lowest
+    final loss wins (a non-finite loss loses). On data duplicated ×m a GD run takes the same
+    steps (up to rounding), its curve only stretched ×m, so its tie is broken the same way.
+    """
     best = None
     for lr in lrs:
         curve = loss_vs_evaluations(
@@ -164,7 +191,14 @@ def fastest_to_reach(
             key=key,
             seeds=seeds,
         )
-        score = (evaluations_to_reach(curve, target), float(curve.losses[-1]))
+        evaluations = evaluations_to_reach(curve, target)
+        at = (
+            -1
+            if math.isinf(evaluations)
+            else int(np.searchsorted(np.asarray(curve.evaluations), evaluations))
+        )
+        loss = float(curve.losses[at])
+        score = (evaluations, loss if math.isfinite(loss) else math.inf)
         if best is None or score < best[0]:
             best = (score, TunedRun(float(lr), score[0], curve))
     return best[1]
