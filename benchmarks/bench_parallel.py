@@ -1,7 +1,8 @@
 """Splitting a batch over devices versus simply taking a smaller batch (d2l's exercise 5).
 
-Workload: scikit-learn's digits (training split, 1437 × 64, standardised), d2l's MLP
-without bias, hidden 256, ReLU, softmax cross-entropy, λ = 1e-4, float32.
+Workload: scikit-learn's digits (training split, 1437 × 64, standardised), d2l's architecture
+without bias at this project's widths 64 → 256 → 10 (d2l gives none), ReLU, softmax
+cross-entropy, λ = 1e-4, float32.
 
 (a) Gradient noise. The minibatch gradient g_B is an unbiased estimate of the full-batch
     gradient ḡ; its noise is E‖g_B − ḡ‖² (sum over every weight), estimated from
@@ -105,7 +106,10 @@ def main() -> None:
 
     rng = np.random.default_rng(0)
     out = {"N": N, "B": B, "b": b, "split_rel_err": rel, "split_rows": sorted(rows), "noise": {}}
-    print(f"digits N = {N}, d2l MLP h = {HIDDEN}, float32; B = {B}, B/4 = {b}")
+    print(
+        f"digits N = {N}, d2l's architecture at this project's width h = {HIDDEN}, float32; "
+        f"B = {B}, B/4 = {b}"
+    )
     print(f"g_B split over {DEVICES} devices ({sorted(rows)} rows each) vs one device: "
           f"max rel. difference {rel:.1e} (rounding only)\n")  # fmt: skip
     print("| point | ‖ḡ‖² | E‖g_B − ḡ‖² (B, or B split 4 ways) | E‖g_B/4 − ḡ‖² | ratio | theory "

@@ -1,6 +1,10 @@
 """The localising checker: every correct derivation passes, and each planted bug is found at its
 own formula, named by the text's name, with the known mistake it is."""
 
+import json
+import pathlib
+import re
+
 import jax
 import jax.numpy as jnp
 import pytest
@@ -8,6 +12,7 @@ import pytest
 import handgrad as hg
 from handgrad.backprop import (
     MLP1Backward,
+    Module,
     Node,
     activation_module,
     cost_module,
@@ -62,6 +67,8 @@ def test_the_per_sample_column_vector_formulas_pass(case):
     report = localise_mlp1(case.params, X[0], Y[0], **case.kwargs)
     assert report.passed
     assert report.nodes[2].rule == "W⁽²⁾ᵀ ∂J/∂o"  # the text's column-vector form
+    batched = localise_mlp1(case.params, X, Y, **case.kwargs).nodes[2].rule
+    assert batched == "W⁽²⁾ᵀ ∂J/∂o (rows: ∂J/∂O W⁽²⁾)"  # the text's form, then one sample per row
 
 
 def backward(bug=None):
@@ -87,6 +94,8 @@ def backward(bug=None):
         if bug == "twice ∂J/∂z":
             dZ = 2 * dH * dphi(cache.z)
         dW1 = dZ.T @ cache.x + lam * W1
+        if bug == "no λW1":
+            dW1 = dZ.T @ cache.x
         if bug == "λ per sample":
             dW1 = dZ.T @ cache.x + P * lam * W1
         if bug == "X untransposed":
@@ -99,19 +108,20 @@ def backward(bug=None):
     return hand
 
 
-# d = h = q: a missing transpose type-checks only for square matrices, which is why it survives
+# d = h = q: a wrong transpose type-checks only for square matrices, which is why it survives
 SQUARE = next(c for c in mlp1_cases(0, d=5, h=5, q=5) if c.bias and c.activation == "sigmoid")
 
 PLANTED = [
     ("no 1/P", "∂J/∂o", "missing 1/P"),
     ("no λW2", "∂J/∂W⁽²⁾", "missing λW term"),
     ("sign of ∂J/∂h", "∂J/∂h", "wrong sign"),
-    ("W2 untransposed", "∂J/∂h", "missing transpose"),
+    ("W2 untransposed", "∂J/∂h", "wrong transpose"),
     ("φ for φ′", "∂J/∂z", "φ in place of φ′"),
     ("φ′(h)", "∂J/∂z", "φ′ at the output"),
     ("twice ∂J/∂z", "∂J/∂z", None),
+    ("no λW1", "∂J/∂W⁽¹⁾", "missing λW term"),
     ("λ per sample", "∂J/∂W⁽¹⁾", "λ applied per sample"),
-    ("X untransposed", "∂J/∂W⁽¹⁾", "missing transpose"),
+    ("X untransposed", "∂J/∂W⁽¹⁾", "wrong transpose"),
     ("penalised bias", "∂J/∂b⁽¹⁾", "penalised bias"),
 ]
 
@@ -134,6 +144,15 @@ def test_the_message_says_what_was_expected_and_what_came():
         "∂J/∂z: expected ∂J/∂h ⊙ φ′(z); got a value that matches ∂J/∂h ⊙ φ(z) (φ in place of φ′)"
     )
     assert "not checked, downstream of the mismatch: ∂J/∂W⁽¹⁾, ∂J/∂b⁽¹⁾" in str(report)
+    flipped = localise_mlp1(
+        SQUARE.params, *SQUARE.args, backward("W2 untransposed"), **SQUARE.kwargs
+    )
+    assert str(flipped.first_failure) == (  # the text's form first, the batched one beside it
+        "∂J/∂h: expected W⁽²⁾ᵀ ∂J/∂o (rows: ∂J/∂O W⁽²⁾); got a value that matches "
+        "W⁽²⁾ ∂J/∂o (rows: ∂J/∂O W⁽²⁾ᵀ) (wrong transpose)"
+    )
+    no_lam = localise_mlp1(SQUARE.params, *SQUARE.args, backward("no λW1"), **SQUARE.kwargs)
+    assert no_lam.first_failure.matches == "Σ_p ∂J/∂z xᵀ (rows: (∂J/∂Z)ᵀ X)"
     unknown = localise_mlp1(SQUARE.params, *SQUARE.args, backward("twice ∂J/∂z"), **SQUARE.kwargs)
     assert "no known mistake" in str(unknown.first_failure)
     with pytest.raises(DerivationError, match="∂J/∂W⁽¹⁾: expected") as caught:
@@ -238,7 +257,7 @@ def test_the_stack_names_each_planted_bug_at_its_module():
     check([lin, replaced(act, lambda s, w, g: (g * phi(s), {})), top], cost, "∂c/∂z₁",
           "φ in place of φ′")  # fmt: skip
     wrong_dz = lambda z, w, g: (g @ w["W"].T, lin.vjp(z, w, g)[1])
-    check([replaced(lin, wrong_dz), act, top], cost, "∂c/∂z₀", "missing transpose")
+    check([replaced(lin, wrong_dz), act, top], cost, "∂c/∂z₀", "wrong transpose")
     mean_b = lambda z, w, g: (g @ w["W"], {**lin.vjp(z, w, g)[1], "b": jnp.mean(g, axis=0)})
     check([replaced(lin, mean_b), act, top], cost, "∂c/∂b₀", "mean instead of sum")
     flipped = lambda z, w, g: (g @ w["W"], {**lin.vjp(z, w, g)[1], "W": -lin.vjp(z, w, g)[1]["W"]})
@@ -330,3 +349,84 @@ def test_a_zero_node_is_not_failed_for_rounding():
     X, Y = case.args
     report = localise_mlp1(case.params, jnp.zeros_like(X), Y, **case.kwargs)
     assert report.passed
+
+
+# notebook 6's planted bugs, exactly: each at the node and mistake the notebook shows, at the
+# notebook's shapes (d = 8, h = q = 6, P = 16, tanh, λ = 0.1, with a bias)
+
+NOTEBOOK = pathlib.Path(__file__).resolve().parent.parent / "notebooks"
+NOTEBOOK = NOTEBOOK / "06_exercises_and_broken_derivations.ipynb"
+NOTEBOOK_MLP1 = {  # the notebook's bug name -> (this file's bug, first wrong node, mistake)
+    "missing 1/P": ("no 1/P", "∂J/∂o", "missing 1/P"),
+    "wrong transpose": ("W2 untransposed", "∂J/∂h", "wrong transpose"),
+    "φ in place of φ′": ("φ for φ′", "∂J/∂z", "φ in place of φ′"),
+    "λ applied per sample": ("λ per sample", "∂J/∂W⁽¹⁾", "λ applied per sample"),
+    "missing λW term": ("no λW1", "∂J/∂W⁽¹⁾", "missing λW term"),
+    "penalised bias": ("penalised bias", "∂J/∂b⁽¹⁾", "penalised bias"),
+}
+NOTEBOOK_GRAPHS = {("∂c/∂z₁", "φ in place of φ′"), ("∂c/∂u", "overwritten fan-out")}
+
+
+def notebook_case():
+    params = {"W1": randn(15, (6, 8)) / 8**0.5, "W2": randn(16, (6, 6)) / 6**0.5}
+    X = randn(17, (16, 8))
+    kw = dict(lam=0.1, activation="tanh", loss="softmax_cross_entropy")
+    return {**params, "b1": 0.1 * randn(18, (6,))}, X, jnp.arange(16) % 6, kw
+
+
+@pytest.mark.parametrize("planted", list(NOTEBOOK_MLP1))
+def test_each_bug_the_notebook_plants_is_found_where_it_shows(planted):
+    bug, node, mistake = NOTEBOOK_MLP1[planted]
+    params, X, Y, kw = notebook_case()
+    assert localise_mlp1(params, X, Y, backward(), **kw).passed
+    bad = localise_mlp1(params, X, Y, backward(bug), **kw).first_failure
+    assert (bad.name, bad.mistake) == (node, mistake), str(bad)
+
+
+def notebook_outputs():
+    """What each code cell printed, one string per cell (a cell's stream may come in parts)."""
+    cells = json.loads(NOTEBOOK.read_text())["cells"]
+    return [
+        "".join("".join(o["text"]) for o in c["outputs"] if o["output_type"] == "stream")
+        for c in cells
+        if c["cell_type"] == "code"
+    ]
+
+
+def test_the_notebook_plants_exactly_the_bugs_tested_here():
+    """The committed notebook's table and messages against the lists above, both ways."""
+    outputs = notebook_outputs()
+    table = next(t for t in outputs if t.startswith("planted"))
+    rows = table.split("\n\n")[0].splitlines()[1:]
+    shown = {r[:22].strip(): (r[22:40].strip(), r[40:].strip().split(":")[0]) for r in rows}
+    assert shown == {k: v[1:] for k, v in NOTEBOOK_MLP1.items()}
+    found = set()
+    for text in outputs:
+        for line in text.splitlines():
+            m = re.match(r"first mismatch: (∂c/∂\S+): .*\(([^()]+)\)$", line)
+            if m:
+                found.add(m.groups())
+    assert found == NOTEBOOK_GRAPHS
+
+
+def test_the_notebooks_stack_bug_is_found_at_its_module():
+    """tanh's backward with h for h′, built with the public Module constructor as there."""
+    tanh = get_activation("tanh").phi
+    good = activation_module("tanh")
+    broken = Module("tanh", good.forward, lambda s, w, g: (g * tanh(s), {}), good.jacobians)
+    params = [{"W": randn(11, (6, 8)) / 8**0.5, "b": jnp.zeros(6)}, {}, {"W": randn(12, (3, 6))}]
+    modules = [linear_module(True), broken, linear_module(False)]
+    z0, target = randn(13, (10, 8)), randn(14, (10, 3))
+    bad = localise_stack(modules, cost_module("squared_error"), params, z0, target).first_failure
+    assert (bad.name, bad.mistake) in NOTEBOOK_GRAPHS and bad.name == "∂c/∂z₁"
+    assert bad.matches == "∂c/∂z₂ ⊙ tanh(z₁)"
+
+
+def test_the_notebooks_fan_out_bug_is_found_at_the_shared_value():
+    """The notebook's graph: u feeds a and b, no residual, the seed on o."""
+    nodes, params, sources, seeds = fan_out_graph()
+    nodes, seeds = nodes[:-1], {"o": randn(10, (5, 3))}
+    assert localise_graph(nodes, params, sources, seeds).passed
+    bad = localise_graph(nodes, params, sources, seeds, overwriting_backward).first_failure
+    assert (bad.name, bad.mistake) in NOTEBOOK_GRAPHS and bad.name == "∂c/∂u"
+    assert bad.matches == "∂c/∂a ⊙ tanh′(u) alone"

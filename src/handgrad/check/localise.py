@@ -41,7 +41,10 @@ from handgrad.check.gradcheck import GradientCheckError
 RTOL = 1e-10
 
 MISTAKES = {  # the catalogue: name -> what the slip is
-    "missing transpose": "a matrix used where its transpose belongs (silent when it is square)",
+    "wrong transpose": (
+        "a matrix or product taken the wrong way round: in the text's column vectors W where Wᵀ"
+        " belongs, which in row-major code is a Wᵀ where W belongs (silent when it is square)"
+    ),
     "missing 1/P": "the batch mean's 1/P left out, so the gradient is P times too large",
     "λ applied per sample": "λW added once per sample, P times, instead of once per batch",
     "missing λW term": "the penalty's gradient ∂s/∂W = λW left out",

@@ -4,6 +4,13 @@ The references are one ``jax.vjp`` of J written with a zero perturbation at z, h
 cotangent of each is ∂J/∂z, ∂J/∂h, ∂J/∂o (``handgrad.check.localise`` explains the walk); the
 catalogue of known mistakes per node is built from those correct upstream values.
 
+Conventions: a single sample x of shape (d,) is checked against the text's column-vector rules
+(∂J/∂h = W⁽²⁾ᵀ ∂J/∂o). A batch X of shape (P, d) holds one sample per row, so the code computes
+each rule transposed row by row; the report then states the text's rule and, after it, the
+batched one: ``W⁽²⁾ᵀ ∂J/∂o (rows: ∂J/∂O W⁽²⁾)``, capitals for the P stacked rows. A mistake is
+shown in both forms too: a hand ∂J/∂h of ``dO @ W2.T`` is reported as ``W⁽²⁾ ∂J/∂o (rows:
+∂J/∂O W⁽²⁾ᵀ)`` ("wrong transpose"): the text's ᵀ lost, which in row-major code is a ᵀ too many.
+
 >>> import jax.numpy as jnp
 >>> params = {"W1": jnp.array([[1.0, -1.0], [0.5, 2.0]]), "W2": jnp.array([[1.0, 2.0]])}
 >>> X, Y = jnp.array([[1.0, 2.0], [-1.0, 0.5]]), jnp.array([[0.5], [1.0]])
@@ -83,8 +90,9 @@ def localise_mlp1(
 
     Args:
       params, X, Y, lam, activation, loss: as for ``handgrad.mlp1_objective`` (a batch X of
-        shape (P, d), checked against the batched formulas), or one sample x of shape (d,)
-        with its label (the text's column-vector formulas, J = l(o, y) + s).
+        shape (P, d), one sample per row: each rule is reported in the text's column-vector
+        form and, after it, its row form, ``W⁽²⁾ᵀ ∂J/∂o (rows: ∂J/∂O W⁽²⁾)``), or one sample x
+        of shape (d,) with its label (the text's column-vector formulas, J = l(o, y) + s).
       backward: the hand backward under test, called as ``backward(params, cache, Y, lam=…,
         activation=…, loss=…)`` with the library's stored forward pass ``cache`` and returning
         an ``MLP1Backward``; default ``mlp1_backward_batch`` (``mlp1_backward`` for a sample).
@@ -136,35 +144,46 @@ def _mlp1_entries(p, P, refs, lam, activation, sample):
     lam = jnp.asarray(lam, jnp.float64)
     row = (lambda a: a[0]) if sample else (lambda a: a)  # a sample's nodes are vectors
     sign = ("wrong sign", "−(the rule)")
-    if sample:
-        rules = ("∂l/∂o", "W⁽²⁾ᵀ ∂J/∂o", "∂J/∂z")
-        bare = ("∂J/∂o hᵀ", "∂J/∂z xᵀ")  # the data terms, and their transposes
-        transposed = ("h ∂J/∂oᵀ", "x ∂J/∂zᵀ", "W⁽²⁾ ∂J/∂o")
-    else:
-        rules = ("1/P · ∂l/∂o", "∂J/∂o W⁽²⁾", "Σ_p ∂J/∂z[p]")
-        bare = ("(∂J/∂o)ᵀ h", "(∂J/∂z)ᵀ x")
-        transposed = ("hᵀ ∂J/∂o", "xᵀ ∂J/∂z", "∂J/∂o W⁽²⁾ᵀ")
 
-    def weight(name, rule, ref, data, W, w, bare, transposed):
-        return (name, rule, ref, [
-            ("missing transpose", f"{transposed} + λ{w}", lambda: data.T + lam * W),
-            ("missing λW term", bare, lambda: data),
-            ("λ applied per sample", f"{bare} + P·λ{w}", lambda: data + P * lam * W),
-            ("missing 1/P", f"P · {bare} + λ{w}", lambda: P * data + lam * W),
+    # A formula is (the text's column-vector form, the batched form). A batch stores one sample
+    # per row (X is P × d), so the code computes each of the text's rules transposed row by row:
+    # the text's W⁽²⁾ᵀ ∂J/∂o is ∂J/∂O W⁽²⁾ there. Both are shown, the text's first; a single
+    # sample is checked against the text's form alone.
+    def show(text, rows):
+        return text if sample else f"{text} (rows: {rows})"
+
+    total = "" if sample else "Σ_p "  # a batch's weight gradient sums the samples' outer products
+    rules = ("∂l/∂o" if sample else "1/P · ∂l/∂o", show("W⁽²⁾ᵀ ∂J/∂o", "∂J/∂O W⁽²⁾"),
+             "∂J/∂z" if sample else "Σ_p ∂J/∂z[p]")  # fmt: skip
+    # the data terms of ∂J/∂W⁽²⁾ and ∂J/∂W⁽¹⁾, and the same terms taken the wrong way round
+    bare = ((f"{total}∂J/∂o hᵀ", "(∂J/∂O)ᵀ H"), (f"{total}∂J/∂z xᵀ", "(∂J/∂Z)ᵀ X"))
+    transposed = ((f"{total}h (∂J/∂o)ᵀ", "Hᵀ ∂J/∂O"), (f"{total}x (∂J/∂z)ᵀ", "Xᵀ ∂J/∂Z"))
+
+    def weight(name, ref, data, W, w, term, flipped):
+        (text, rows), (ftext, frows) = term, flipped
+        return (name, show(f"{text} + λ{w}", f"{rows} + λ{w}"), ref, [
+            ("wrong transpose", show(f"{ftext} + λ{w}", f"{frows} + λ{w}"),
+             lambda: data.T + lam * W),
+            ("missing λW term", show(text, rows), lambda: data),
+            ("λ applied per sample", show(f"{text} + P·λ{w}", f"{rows} + P·λ{w}"),
+             lambda: data + P * lam * W),
+            ("missing 1/P", show(f"P · {text} + λ{w}", f"P · {rows} + λ{w}"),
+             lambda: P * data + lam * W),
             (*sign, lambda: -ref),
         ])  # fmt: skip
 
     entries = [
         ("∂J/∂o", rules[0], row(dO), [
             ("missing 1/P", "∂l/∂o", lambda: row(P * dO)), (*sign, lambda: -row(dO))]),
-        weight("∂J/∂W⁽²⁾", f"{bare[0]} + λW⁽²⁾", g["W2"], prod2, W2, "W⁽²⁾", bare[0], transposed[0]),
+        weight("∂J/∂W⁽²⁾", g["W2"], prod2, W2, "W⁽²⁾", bare[0], transposed[0]),
         ("∂J/∂h", rules[1], row(dH), [
-            ("missing transpose", transposed[2], lambda: row(dO @ W2.T)), (*sign, lambda: -row(dH))]),
+            ("wrong transpose", show("W⁽²⁾ ∂J/∂o", "∂J/∂O W⁽²⁾ᵀ"), lambda: row(dO @ W2.T)),
+            (*sign, lambda: -row(dH))]),
         ("∂J/∂z", "∂J/∂h ⊙ φ′(z)", row(dZ), [
             ("φ in place of φ′", "∂J/∂h ⊙ φ(z)", lambda: row(dH * phi(Z))),
             ("φ′ at the output", "∂J/∂h ⊙ φ′(h)", lambda: row(dH * dphi(H))),
             (*sign, lambda: -row(dZ))]),
-        weight("∂J/∂W⁽¹⁾", f"{bare[1]} + λW⁽¹⁾", g["W1"], prod1, W1, "W⁽¹⁾", bare[1], transposed[1]),
+        weight("∂J/∂W⁽¹⁾", g["W1"], prod1, W1, "W⁽¹⁾", bare[1], transposed[1]),
     ]  # fmt: skip
     if "b1" in p:
         b1, db = p["b1"], g["b1"]

@@ -6,8 +6,12 @@ The same walk as ``handgrad.check.localise`` (reports, tolerance, catalogue ``MI
 where a value read by several nodes gets the *sum* of what comes back along each edge. The
 references are one ``jax.vjp`` of the forward pass with a zero perturbation added to every
 state or value; a candidate mistake is built from the correct gradient at the module's output:
-φ in place of φ′ at an activation, a missing transpose at a linear module, a mean over the batch
+φ in place of φ′ at an activation, a wrong transpose at a linear module, a mean over the batch
 instead of the sum, a fan-out that kept one edge's gradient ("overwritten fan-out"), a wrong sign.
+
+Gradients are the lecture's row vectors ("it is a row vector instead of a column vector"), one
+sample per row of a batch, so a linear module's rule ∂c/∂z_k = ∂c/∂z_{k+1} W_k is printed as the
+lecture writes it; d2l's column-vector form of the same rule is W_kᵀ ∂c/∂z_{k+1}.
 
 >>> import jax.numpy as jnp
 >>> from handgrad.backprop import activation_module, cost_module, linear_module
@@ -68,14 +72,14 @@ def module_rules(module: Module, z, w, g, g_name: str, z_name: str, k: str = "")
         W = w["W"]
         data = jnp.einsum("...o,...i->oi", g, z)
         dw = {"W": (f"Σ_batch ({g_name})ᵀ {z_name}", [
-            ("missing transpose", f"Σ_batch {z_name}ᵀ {g_name}", lambda: data.T),
+            ("wrong transpose", f"Σ_batch {z_name}ᵀ {g_name}", lambda: data.T),
             ("mean instead of sum", f"1/P · Σ_batch ({g_name})ᵀ {z_name}", lambda: data / P),
         ])}  # fmt: skip
         if "b" in w:
             db = jnp.sum(g, axis=tuple(range(g.ndim - 1)))
             dw["b"] = (f"Σ_batch {g_name}", [
                 ("mean instead of sum", f"1/P · Σ_batch {g_name}", lambda: db / P)])  # fmt: skip
-        dz = (f"{g_name} W{k}", [("missing transpose", f"{g_name} W{k}ᵀ", lambda: g @ W.T)])
+        dz = (f"{g_name} W{k}", [("wrong transpose", f"{g_name} W{k}ᵀ", lambda: g @ W.T)])
         return ModuleRules(dz, dw)
     generic = f"{g_name} · ∂{module.name}/∂{z_name}"
     leaves = leaf_names(w) if jax.tree_util.tree_leaves(w) else []
@@ -114,7 +118,8 @@ def localise_stack(
 
     Args:
       modules, cost, params: the stack, its cost module and one parameter entry per module.
-        The hand ∂c/∂z_K is ``cost.vjp`` (replace it, ``cost._replace(vjp=…)``, to test one).
+        The hand ∂c/∂z_K is ``cost.vjp`` (to test one, build
+        ``CostModule(cost.name, cost.forward, my_vjp, cost.jacobian)``).
       z0, y: the input (one sample, or a batch with leading axes) and the target.
       backward: the hand backward under test, ``stack_backward``'s signature and return value.
       rtol, raise_on_failure: as for ``localise_mlp1``.
