@@ -7,8 +7,9 @@ that labels are at least 10 px tall when the figure is shown 800 px wide:
   per-sample loss L(x, y, w) = C(y, G(x, w));
 - ``average_loss_diagram``: Figure 2, P samples through G and C with one w, averaged
   into L(S, w) = 1/P Σ_p L(x[p], y[p], w);
-- ``traditional_net_diagram``: the traditional neural net, linear stages s_{k+1} = W_k z_k
-  alternating with point-wise z_{k+1} = h(s_{k+1}), read from the MLP's parameters;
+- ``traditional_net_diagram``: the traditional neural net, linear stages s_{k+1} = w_k z_k
+  alternating with point-wise z_k = h(s_k) (the lecture's w_k is a matrix), read from the
+  MLP's parameters;
 - ``module_stack_diagram``: the multi-stage graph z_{k+1} = f_k(z_k, w_k), c = C(y, z_K),
   each module with its two Jacobians ∂z_{k+1}/∂z_k and ∂z_{k+1}/∂w_k on its inputs.
 
@@ -34,6 +35,7 @@ from handgrad.exercises.figure_parts import (
     legible_font_size,
     rim,
     save_figure,
+    scripts,
 )
 
 if TYPE_CHECKING:
@@ -45,8 +47,9 @@ Path = str | os.PathLike | None
 
 
 def _name(f: Callable | None) -> str:
-    """A second line naming the library function drawn, e.g. "linear"."""
-    name = getattr(f, "__name__", str(f)).replace("_", "_\n")  # fits its circle
+    """A second line naming the library function drawn, in words: "linear", "squared error"
+    (one word a line, to fit its circle)."""
+    name = getattr(f, "__name__", str(f)).replace("_", "\n")
     return f"\n{name}" if f is not None else ""
 
 
@@ -58,7 +61,7 @@ def _diagram(nodes: dict, edges: Sequence[tuple], title: str | None) -> Figure:
     xs, ys = zip(*(xy for _, _, xy in nodes.values()))
     x0, x1, y0, y1 = min(xs) - 0.9, max(xs) + 0.9, min(ys) - 0.8, max(ys) + 0.8
     fig = Figure(figsize=(_INCH * (x1 - x0), _INCH * (y1 - y0) + 0.4))
-    size = max(legible_font_size(_INCH * (x1 - x0)), 10.0)
+    size = max(legible_font_size(_INCH * (x1 - x0), scripts=True), 10.0)
     ax = fig.add_axes((0, 0, 1, _INCH * (y1 - y0) / fig.get_figheight()), aspect="equal")
     ax.set(xlim=(x0, x1), ylim=(y0, y1))
     shapes = {}
@@ -82,7 +85,7 @@ def _diagram(nodes: dict, edges: Sequence[tuple], title: str | None) -> Figure:
         )  # fmt: skip
     ax.set_axis_off()
     if title:
-        fig.suptitle(title, fontsize=size)
+        fig.suptitle(scripts(title), fontsize=size)
     return fig
 
 
@@ -140,7 +143,7 @@ def traditional_net_diagram(
     params: Sequence[dict[str, Any]], *, activation: str = "relu", path: Path = None
 ) -> Figure:
     """The traditional neural net of ``handgrad.models.mlp_init``'s layers: for each layer,
-    a linear stage s_{k+1} = W_k z_k (+ b_k), then the point-wise z_{k+1} = h(s_{k+1}),
+    a linear stage s_{k+1} = w_k z_k (+ b_k), then the point-wise z_{k+1} = h(s_{k+1}),
     none after the last. Boxes show each vector's width, read from W's shape.
 
     Raises:
@@ -159,8 +162,8 @@ def traditional_net_diagram(
             " + b" if "b" in layer else "",
         )
         last = k == len(params) - 1
-        nodes[f"W{k}"] = ("in", f"W{str(k).translate(_SUB)}", (x + 1, -1.3))
-        nodes[f"lin{k}"] = ("op", f"W z{plus}", (x + 1, 0))
+        nodes[f"W{k}"] = ("in", f"w{str(k).translate(_SUB)}", (x + 1, -1.3))
+        nodes[f"lin{k}"] = ("op", f"w z{plus}", (x + 1, 0))
         nodes[f"s{k}"] = (
             "out" if last else "var",
             f"{'ȳ = ' if last else ''}s{k1}\n{n_out}",
@@ -172,7 +175,7 @@ def traditional_net_diagram(
             nodes[f"z{k + 1}"] = ("var", f"z{k1}\n{n_out}", (x + 4, 0))
             edges += [(f"s{k}", f"h{k}", ""), (f"h{k}", f"z{k + 1}", "")]
         x += 4
-    title = "sₖ₊₁ = Wₖ zₖ, zₖ₊₁ = h(sₖ₊₁)"
+    title = "sₖ₊₁ = wₖ zₖ, zₖ = h(sₖ)"
     return save_figure(lambda: _diagram(nodes, edges, title), path)
 
 

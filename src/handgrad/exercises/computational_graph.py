@@ -137,6 +137,7 @@ def _graph(
     traced: Callable, args: tuple, labels: list, output_names, detail: str = "jaxpr"
 ) -> ComputationGraph:
     closed = jax.make_jaxpr(traced)(*args)
+    batch = _batch_size(args) if detail == "text" else None
     jaxpr, output_names = closed.jaxpr, list(output_names)
     if len(output_names) != len(jaxpr.outvars):
         raise ValueError(
@@ -180,7 +181,7 @@ def _graph(
         from handgrad.exercises.scope_graph import scope_graph  # it builds on these classes
 
         flat = [label for arg in labels for label in arg]
-        return scope_graph(jaxpr, kept, flat, output_names)
+        return scope_graph(jaxpr, kept, flat, output_names, batch)
     for var, name in zip(jaxpr.outvars, output_names):
         i = None if isinstance(var, Literal) else index.get(var)
         if i is not None and variables[i].kind != "input":  # returned twice: named twice
@@ -191,6 +192,17 @@ def _graph(
             shape = var.aval.str_short(True)
             variables.append(Variable(f"v{len(variables)}", name, shape, "output"))
     return ComputationGraph(tuple(variables), tuple(operators), tuple(edges))
+
+
+def _batch_size(args: tuple) -> int | None:
+    """P when the data arguments, the arrays passed bare after a pytree of parameters, all
+    have a leading axis of P (X [P, d], Y [P]); None otherwise, as for one sample (y [])."""
+    bare = [a for a in args if jax.tree_util.treedef_is_leaf(jax.tree_util.tree_structure(a))]
+    shapes = [tuple(jax.typeof(a).shape) for a in bare]
+    if len(shapes) in (0, len(args)) or not all(shapes):
+        return None
+    leading = {shape[0] for shape in shapes}
+    return leading.pop() if len(leading) == 1 else None
 
 
 def trace_graph(

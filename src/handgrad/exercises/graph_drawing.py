@@ -15,6 +15,7 @@ backend is left alone. The boxes, circles and arrows are ``figure_parts``'.
 
 from __future__ import annotations
 
+import itertools
 import os
 from collections import defaultdict
 from collections.abc import Callable, Mapping
@@ -29,8 +30,10 @@ from handgrad.exercises.figure_parts import (
     box,
     circle,
     legible_font_size,
+    midpoint,
     rim,
     save_figure,
+    scripts,
     wrap,
 )
 from handgrad.exercises.text_graph import d2l_formulas, dims
@@ -86,7 +89,7 @@ def layout(graph: ComputationGraph) -> dict[str, tuple[float, float]]:
     return _graph_layout(graph)[0]
 
 
-_BOX, _RADIUS = (0.8, 0.5), 0.38  # in columns
+_BOX, _RADIUS = (0.86, 0.5), 0.4  # in columns
 _INCH = {"text": 0.9, "jaxpr": 0.7}  # inches per column
 
 
@@ -95,11 +98,15 @@ def _band(graph: ComputationGraph, pos: dict) -> dict:
 
     A transposed operator sits over the forward operator it transposes (its ``mirror``); a
     value it writes goes one column right of the backward operator that reads it (so
-    ∂J/∂h lands over h), or one column left of its writer; stacked in a column.
+    ∂J/∂h lands over h), or one column left of its writer; stacked in a column. The main
+    chain (traced last, from ∂J/∂o back to ∂J/∂W⁽¹⁾) takes the lowest row; an operator
+    whose column the chain holds (the penalty's (λ/2‖·‖²)ᵀ) goes above all of it, with
+    its values ∂s/∂W⁽ⁱ⁾ beside their readers, so its edges clear the chain.
     """
     top = max((y for _, y in pos.values()), default=0.0) + 1.4
-    height, column = defaultdict(int), {}
+    height, column, row = defaultdict(int), {}, {}
     boxes = {v.id for v in graph.variables if v.side == "backward"}
+    ends = {v.id for v in graph.variables if v.kind == "output"}
     succ = defaultdict(list)
     for s, t in graph.edges:
         succ[s].append(t)
@@ -108,19 +115,27 @@ def _band(graph: ComputationGraph, pos: dict) -> dict:
         column[n], pos[n], row[n] = c, (float(c), top + 1.3 * height[c]), height[c]
         height[c] += 1
 
-    row, ends = {}, {v.id for v in graph.variables if v.kind == "output"}
+    def values(operators):
+        for o in operators:
+            for t in succ[o.id]:
+                readers = [column[r] for r in succ[t] if r in column]
+                c = column[o.id]
+                if t in boxes and t not in column:  # a gradient right over its writer, if free
+                    up = t in ends and height[c] == row[o.id] + 1
+                    place(t, max(readers) + 1 if readers else c if up else c - 1)
 
-    # the main chain (traced last, from ∂J/∂o back to ∂J/∂W⁽¹⁾) takes the lowest rows
     backward = [o for o in reversed(graph.operators) if o.side == "backward"]
-    for o in backward:  # operators first: the values' columns follow from them
-        place(o.id, pos[o.mirror][0] if o.mirror in pos else max(p[0] for p in pos.values()))
-    for o in backward:
-        for t in succ[o.id]:
-            readers = [column[r] for r in succ[t] if r in column]
-            c = column[o.id]
-            if t in boxes and t not in column:  # a gradient right over its writer, if free
-                up = t in ends and height[c] == row[o.id] + 1
-                place(t, max(readers) + 1 if readers else c if up else c - 1)
+    last = max(p[0] for p in pos.values())
+    at = {o.id: pos[o.mirror][0] if o.mirror in pos else last for o in backward}
+    chain = [o for i, o in enumerate(backward) if at[o.id] not in {at[p.id] for p in backward[:i]}]
+    for o in chain:  # operators first: the values' columns follow from them
+        place(o.id, at[o.id])
+    values(chain)
+    later = [o for o in backward if o not in chain]
+    for o in later:
+        height[at[o.id]] = max(height.values()) + 1
+        place(o.id, at[o.id])
+    values(later)
     return pos
 
 
@@ -143,48 +158,156 @@ def _graph_layout(graph: ComputationGraph):
 def _lines(graph: ComputationGraph, v) -> str:
     """A box's text: the name, then the type ("f64[3,4]"), or the text's shape ("3×4")."""
     if graph.detail == "text":
-        return "\n".join(filter(None, [wrap(v.label, 10), dims(v.shape)]))
+        return "\n".join(filter(None, [wrap(v.label, 9), dims(v.shape)]))
     return f"{v.label}\n{v.shape}"
 
 
 def _font(graph: ComputationGraph, width_in: float) -> float:
-    """Legible at 800 px wide (and 10 pt at least) for the text detail; at most 7 pt for the
-    jaxpr's long names, which would not fit their boxes."""
-    size = legible_font_size(width_in)
-    return max(size, 10.0) if graph.detail == "text" else min(size, 7.0)
+    """Legible at 800 px wide for the text detail, its superscripts too (``legible_font_size``
+    with scripts, about 14 px: a script digit 7 px tall); at most 7 pt for the jaxpr's long
+    names, which would not fit their boxes."""
+    if graph.detail == "text":
+        return legible_font_size(width_in, scripts=True)
+    return min(legible_font_size(width_in), 7.0)
+
+
+def _inside(points, centre, size, margin: float) -> np.ndarray:
+    """Which ``points`` lie in a box of ``size`` (width, height) or a circle of radius ``size``
+    centred at ``centre``, grown by ``margin``."""
+    d = np.asarray(points, float) - np.asarray(centre, float)
+    if np.ndim(size):
+        return (np.abs(d[:, 0]) < size[0] / 2 + margin) & (np.abs(d[:, 1]) < size[1] / 2 + margin)
+    return np.hypot(*d.T) < size + margin
+
+
+_BOWS = tuple(sorted(np.arange(-2.5, 2.6, 0.25), key=abs))  # sideways, in columns
+
+
+def _candidates(a, b, bounds):
+    """Paths from ``a`` to ``b`` (dense polylines), simplest first: the straight line, quadratic
+    curves bowed ever further sideways (their middle ``bow`` columns off it), then paths
+    that leave ``a`` level, run up or down a lane (a margin, or between two columns) and
+    come to ``b``."""
+    p0, p2 = np.asarray(a, float), np.asarray(b, float)
+    normal = np.array([-(p2 - p0)[1], (p2 - p0)[0]]) / (np.hypot(*(p2 - p0)) or 1.0)
+    u = np.linspace(0, 1, 61)[:, None]
+    for bow in _BOWS:
+        c = (p0 + p2) / 2 + 2 * bow * normal  # a quadratic's middle is half its control's way
+        yield (1 - u) ** 2 * p0 + 2 * u * (1 - u) * c + u**2 * p2
+    x0, x1, _, _ = bounds
+    lanes = [x0 + 0.1, x1 - 0.1, *np.arange(np.ceil(x0), x1 - 0.5) + 0.5]
+    for lane in sorted(lanes, key=lambda x: abs(x - p0[0]) + abs(x - p2[0])):
+        for y in (p2[1] - 0.6, p2[1] + 0.6, p2[1]):  # not level with the edges it meets
+            corners = [p0, (lane, p0[1]), (lane, y), p2]
+            yield np.concatenate([np.linspace(p, q, 30) for p, q in itertools.pairwise(corners)])
+
+
+def _route(a, b, bend, shapes: dict, ends: tuple, bounds) -> np.ndarray:
+    """The path of an edge from node ``a`` to node ``b`` (centres) that passes through no
+    other node: the first of ``_candidates`` that clears every node but its two ends and
+    stays within ``bounds`` (x0, x1, y0, y1); from rim to rim.
+
+    ``shapes`` maps a node to (centre, size); ``bend`` is a long forward edge's places in
+    the columns it crosses (a polyline through them, already clear of nodes).
+    """
+    s, t = ends
+    if bend:
+        points = np.array([a, *bend, b], float)
+        points[0] = rim(a, points[1], shapes[s][1])
+        points[-1] = rim(b, points[-2], shapes[t][1])
+        return points
+    best, fewest = None, np.inf
+    x0, x1, y0, y1 = bounds
+    for path in _candidates(a, b, bounds):
+        inside = (x0 <= path[:, 0]) & (path[:, 0] <= x1) & (y0 <= path[:, 1]) & (path[:, 1] <= y1)
+        if not inside.all():
+            continue
+        keep = ~_inside(path, a, shapes[s][1], 0.0) & ~_inside(path, b, shapes[t][1], 0.0)
+        path = path[keep]
+        hits = sum(
+            _inside(path, centre, size, 0.05).any()
+            for n, (centre, size) in shapes.items()
+            if n not in ends
+        )
+        if hits < fewest:
+            best, fewest = path, hits
+        if not hits:
+            break
+    return best
+
+
+def _bounds(pos: dict) -> tuple[float, float, float, float]:
+    """(x0, x1, y0, y1): the axes' limits around the nodes, which an edge stays inside."""
+    xs, ys = zip(*pos.values())
+    return min(xs) - 0.6, max(xs) + 0.6, min(ys) - 0.7, max(ys) + 0.7
+
+
+def _label_offset(points, extent, taken, routes, edge) -> float:
+    """How far beside its edge's middle (along the normal) a label of ``extent`` (width,
+    height) goes: the nearest place that overlaps the least of the ``taken`` boxes (nodes,
+    labels placed) and of the other edges."""
+    (x, y), (nx, ny) = midpoint(points)
+    w, h = extent
+    reach = abs(nx) * h / 2 + abs(ny) * w / 2  # from the label's centre to its rim, sideways
+    best, least = 0.0, np.inf
+    for step in (0.08, 0.25, 0.45, 0.7):
+        for offset in (reach + step, -(reach + step)):
+            cx, cy = x + offset * nx, y + offset * ny
+            cover = sum(
+                max(0.0, min(cx + w / 2, c[0] + r[0] / 2) - max(cx - w / 2, c[0] - r[0] / 2))
+                * max(0.0, min(cy + h / 2, c[1] + r[1] / 2) - max(cy - h / 2, c[1] - r[1] / 2))
+                for c, r in taken
+            )
+            crossed = sum(
+                _inside(path, (cx, cy), (w, h), 0.0).any()
+                for e, path in routes.items()
+                if e != edge
+            )
+            score = cover + 0.05 * crossed + 0.01 * step
+            if score < least:
+                best, least = offset, score
+    return best
 
 
 def _draw_on(ax, graph, pos, bends, title, size, edge_labels) -> None:
     boxes = {v.id: v for v in graph.variables}
+    unit = size * 1.3 / 72 / _INCH[graph.detail]  # a line of text, in columns
+    shapes = {}
     for v in graph.variables:
         n = _lines(graph, v).count("\n") + 1
-        h = max(_BOX[1], n * size * 1.25 / 72 / _INCH[graph.detail] + 0.08)
-        box(ax, pos[v.id], (_BOX[0], h), _lines(graph, v), size, COLOURS[v.kind])
+        shapes[v.id] = (pos[v.id], (_BOX[0], max(_BOX[1], n * unit + 0.1)))
+        box(ax, pos[v.id], shapes[v.id][1], _lines(graph, v), size, COLOURS[v.kind], v.id)
     for o in graph.operators:  # wrapped after "_" or " ", 13 characters a line
         label = wrap(o.label.replace("_", "_ "), 13).replace("_ ", "_")
-        circle(ax, pos[o.id], _RADIUS, label, size)
-    for s, t in graph.edges:
-        points = [pos[s], *bends[s, t], pos[t]]
-        points[0] = rim(pos[s], points[1], _BOX if s in boxes else _RADIUS)
-        points[-1] = rim(pos[t], points[-2], _BOX if t in boxes else _RADIUS)
-        label = edge_labels.get(boxes[t].label, "") if t in boxes else ""
-        span = points[-1][0] - points[0][0]  # a long edge in the band bows over its row
-        rad = 0.25 * np.sign(span) if not bends[s, t] and abs(span) > 1.5 else 0.0
-        lift = 0.45 if abs(points[-1][1] - points[0][1]) < 0.1 else 0.0  # above a level edge
-        arrow(ax, points, label=wrap(label, 10), fontsize=size, rad=rad, lift=lift)
+        shapes[o.id] = (pos[o.id], _RADIUS)
+        circle(ax, pos[o.id], _RADIUS, label, size, gid=o.id)
+    routes = {
+        e: _route(pos[e[0]], pos[e[1]], bends[e], shapes, e, _bounds(pos)) for e in graph.edges
+    }
+    taken = [(c, (2 * r, 2 * r) if np.ndim(r) == 0 else r) for c, r in shapes.values()]
+    for (s, t), points in routes.items():
+        label = wrap(edge_labels.get(boxes[t].label, "") if t in boxes else "", 10)
+        offset = 0.0
+        if label:  # beside its own edge, where it covers the fewest nodes and labels
+            lines = label.split("\n")
+            extent = (max(map(len, lines)) * 0.55 * unit + 0.1, len(lines) * unit + 0.06)
+            offset = _label_offset(points, extent, taken, routes, (s, t))
+            (x, y), (nx, ny) = midpoint(points)
+            taken.append(((x + offset * nx, y + offset * ny), extent))
+        arrow(
+            ax, points, label=label, fontsize=size, offset=offset, gid=f"edge {s} {t}",
+        )  # fmt: skip
     ax.set_axis_off()
     if title:
-        ax.set_title(title, fontsize=size)
+        ax.set_title(scripts(title), fontsize=size)
 
 
 def _figure(graphs, titles, edge_labels=None, *, stacked: bool = False) -> Figure:
     """The graphs side by side (or one above the other), an ``_INCH`` column wide in each."""
     from matplotlib.figure import Figure
 
-    laid, spans = [_graph_layout(g) for g in graphs], []
-    for pos, _ in laid:
-        xs, ys = zip(*pos.values()) if pos else ((0.0,), (0.0,))
-        spans.append((min(xs) - 0.6, max(xs) + 0.6, min(ys) - 0.7, max(ys) + 0.7))
+    laid = [_graph_layout(g) for g in graphs]
+    spans = [_bounds(pos) if pos else (-0.6, 0.6, -0.7, 0.7) for pos, _ in laid]
     inch = max(_INCH[g.detail] for g in graphs)
     widths, heights = [s[1] - s[0] for s in spans], [s[3] - s[2] + 0.6 for s in spans]
     width = max(widths) if stacked else sum(widths)

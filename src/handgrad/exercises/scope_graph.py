@@ -29,11 +29,16 @@ from handgrad.exercises.text_graph import (
     group_equations,
     is_shape_only,
     pretty_name,
+    text_shape,
 )
 
 
 def scope_graph(
-    jaxpr, kept: Sequence[tuple], input_labels: Sequence[str], output_names: Sequence[str]
+    jaxpr,
+    kept: Sequence[tuple],
+    input_labels: Sequence[str],
+    output_names: Sequence[str],
+    batch: int | None = None,
 ) -> ComputationGraph:
     """The graph of ``jaxpr`` with each scope's equations collapsed into one operator.
 
@@ -42,6 +47,8 @@ def scope_graph(
       kept: (equation, the variables it reads, its jaxpr-level label) for each equation
         that is not constant, in order.
       input_labels: a name per input variable; output_names: a name per output.
+      batch: the number of samples P the data arguments hold, or None for one sample:
+        the intermediates' shapes follow the text (``text_graph.text_shape``).
 
     Returns:
       A ``ComputationGraph`` with ``detail="text"``.
@@ -66,6 +73,7 @@ def scope_graph(
     def add(var, label, kind, side="forward"):
         index[var] = len(variables)
         shape = var.aval.str_short(True)
+        shape = shape if kind == "input" else text_shape(shape, batch)
         variables.append(Variable(f"v{len(variables)}", label, shape, kind, side))
 
     for var, label in zip(jaxpr.invars, input_labels):
@@ -78,7 +86,8 @@ def scope_graph(
         if scope is None:
             label = label_of[eqns[0]]
         else:
-            label = scope.op + ("ᵀ" if scope.transposed else "")
+            op = f"({scope.op})" if scope.transposed and len(scope.op) > 2 else scope.op
+            label = op + ("ᵀ" if scope.transposed else "")  # (λ/2‖·‖²)ᵀ, not ‖·‖²ᵀ
         mirror = last_forward.get(scope[:2], "") if side == "backward" else ""
         operators.append(op := Operator(f"op{len(operators)}", label, side, mirror))
         if scope is not None and side == "forward":
@@ -102,7 +111,7 @@ def scope_graph(
         if i is not None and variables[i].kind != "input":
             variables[i] = variables[i]._replace(label=pretty_name(name), kind="output")
         else:  # an input returned as it is, or a constant: a box no operator writes
-            shape = var.aval.str_short(True)
+            shape = text_shape(var.aval.str_short(True), batch)
             variables.append(Variable(f"v{len(variables)}", pretty_name(name), shape, "output"))
     return ComputationGraph(tuple(variables), tuple(operators), tuple(dict.fromkeys(edges)), "text")
 

@@ -11,7 +11,8 @@ operator whose outputs take the scope's name:
   reads (what ``jax.grad`` keeps, φ′'s mask) are its operator primed ("φ′");
 - under ``jax.grad`` the transposed scope (name stack ``transpose(jvp(…))``) is one
   operator "×ᵀ" on the backward side; a cotangent it writes for the stage V that reads it
-  is named "∂J/∂V", a part of a parameter's gradient "∂J/∂W via s";
+  is named "∂J/∂V", a part of a parameter's gradient d2l's "∂s/∂W" (the transposed
+  penalty is drawn "(λ/2‖·‖²)ᵀ", so its ᵀ reads as a transpose, not an exponent);
 - an equation in no scope stays one operator, as in the jaxpr; a reshape or broadcast
   outside any scope is not drawn (its output is its input), as the text never draws one.
 
@@ -109,18 +110,41 @@ def dims(shape: str) -> str:
     return "×".join(part for part in inside.split(",") if part)
 
 
+def text_shape(shape: str, batch: int | None) -> str:
+    """An intermediate's type in the text's convention, whatever axis order ``vmap`` left.
+
+    For one sample (``batch`` None) a vector of d entries is "f32[d]", as x ∈ ℝ^d is:
+    the axes of size 1 that ``vmap`` over a batch of one adds are dropped ("f32[3,1]" and
+    "f32[1,3]" are both "f32[3]"). For a batch of P rows the axis of size P comes first,
+    row-major as in code: "f32[3,5]" is "f32[5,3]" when P = 5.
+
+    >>> text_shape("f32[3,1]", None), text_shape("f32[2,5]", 5), text_shape("f32[]", None)
+    ('f32[3]', 'f32[5,2]', 'f32[]')
+    """
+    if "[" not in shape:
+        return shape
+    head, inside = shape[: shape.find("[")], shape[shape.find("[") + 1 : shape.rfind("]")]
+    axes = [int(a) for a in inside.split(",") if a]
+    if batch is None and axes:
+        axes = [a for a in axes if a != 1] or [1]
+    elif batch in axes:
+        axes.insert(0, axes.pop(axes.index(batch)))
+    return f"{head}[{','.join(map(str, axes))}]"
+
+
 def cotangent_name(var: str, shape: str, reader: StageScope | None, forward: dict) -> str:
     """The name of a value one transposed stage writes and another reads.
 
     ``forward`` maps a stage's variable to (its output's shape, [(input label, shape)]).
-    The cotangent of the reader's own variable is "∂J/∂V"; otherwise, a part of the
-    gradient of an input of the writer ``var`` that has the same shape, "∂J/∂W via s".
+    The cotangent of the reader's own variable is "∂J/∂V"; otherwise, the part of the
+    gradient of an input W of the writer ``var`` that has the same shape, d2l's "∂s/∂W"
+    (∂s/∂W⁽²⁾ = λW⁽²⁾, which ∂J/∂W⁽²⁾ adds).
     """
     if reader is not None and reader.transposed and forward.get(reader.var, ("",))[0] == shape:
         return f"∂J/∂{reader.var}"
     matches = [label for label, s in forward.get(var, ("", []))[1] if s == shape]
     if len(matches) == 1:
-        return f"∂J/∂{matches[0]} via {var}"
+        return f"∂{var}/∂{matches[0]}"
     return f"∂J/∂{reader.var}" if reader is not None and reader.transposed else f"∂{var}"
 
 
@@ -130,12 +154,16 @@ def d2l_formulas() -> dict[str, str]:
 
     Returns:
       {"∂J/∂o": "∂l/∂o", "∂J/∂W⁽²⁾": "∂J/∂o hᵀ + λW⁽²⁾", "∂J/∂h": "W⁽²⁾ᵀ ∂J/∂o",
-      "∂J/∂z": "∂J/∂h ⊙ φ′(z)", "∂J/∂W⁽¹⁾": "∂J/∂z xᵀ + λW⁽¹⁾", "∂J/∂b⁽¹⁾": "∂J/∂z"}: each
-      gradient's right-hand side, as the hand backward computes it, for ``draw_graph``'s
-      ``edge_labels``.
+      "∂J/∂z": "∂J/∂h ⊙ φ′(z)", "∂J/∂W⁽¹⁾": "∂J/∂z xᵀ + λW⁽¹⁾", "∂J/∂b⁽¹⁾": "∂J/∂z",
+      "∂s/∂W⁽²⁾": "λW⁽²⁾", "∂s/∂W⁽¹⁾": "λW⁽¹⁾"}: each gradient's right-hand side, as the
+      hand backward computes it, for ``draw_graph``'s ``edge_labels``.
     """
     from handgrad.backprop import d2l
 
     block = (d2l.__doc__ or "").split("For one sample")[1].split("\n\n")[1]
     found = re.findall(r"^\s+(∂J/∂\S+)\s*=\s*(.+?)(?:\s{2,}\(.*\))?$", block, re.M)
-    return {name: rhs.strip() for name, rhs in found}
+    formulas = {name: rhs.strip() for name, rhs in found}
+    for rhs in list(formulas.values()):  # the penalty's part of a weight's gradient, ∂s/∂W
+        for W in re.findall(r"λ(W\S+)", rhs):
+            formulas[f"∂s/∂{W}"] = f"λ{W}"
+    return formulas
