@@ -77,3 +77,29 @@ def test_error_uses_the_prototypes_labels():
     W, X = jnp.array([[0.0, 0.0], [5.0, 0.0]]), jnp.array([[0.1, 0.0], [4.0, 0.0]])
     assert float(nearest_neighbour_error(W, X, jnp.array([0, 1]))) == 0.0
     assert float(nearest_neighbour_error(W, X, jnp.array([0, 1]), jnp.array([1, 0]))) == 1.0
+
+
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"temperature": 0.0}, "temperature must be a finite number > 0"),
+        ({"temperature": float("nan")}, "temperature must be a finite number > 0"),
+        ({"X": jnp.ones((5, 4))}, "X's axis 1 has size 4"),
+        ({"X": jnp.ones(3)}, "X must have shape (P, d)"),
+        ({"Y": jnp.array([0, 1, 0])}, "X and Y must hold the same number of samples"),
+        ({"Y": jnp.array([0.0, 1, 0, 1, 1])}, "Y must hold integer classes"),
+        ({"Y": jnp.array([0, 1, 0, 1, 7])}, "Y has classes [7] that no prototype holds"),
+        ({"labels": jnp.array([0, 1, 1])}, "labels has size 3"),
+        ({"W": jnp.zeros((2, 3), jnp.int32)}, "W must be a floating-point array"),
+    ],
+)
+@pytest.mark.parametrize(
+    "f",
+    [hg.models.soft_nearest_neighbour_objective, hg.models.soft_nearest_neighbour_value_and_grad],
+)
+def test_bad_input_is_named(f, change, message):
+    args = {"W": jnp.zeros((2, 3)), "X": jnp.ones((5, 3)), "Y": jnp.array([0, 1, 0, 1, 1])}
+    args |= change
+    with pytest.raises(ValueError) as raised:
+        f(args.pop("W"), args.pop("X"), args.pop("Y"), **args)
+    assert message in str(raised.value)

@@ -32,13 +32,48 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 from jax.typing import ArrayLike
 
+from handgrad._validate import (
+    check_dim,
+    check_floating,
+    check_ndim,
+    check_positive_or_traced,
+    check_samples,
+)
 from handgrad.models.nearest_neighbour import nearest_neighbour, squared_distances
 
 
 def _labels(labels: ArrayLike | None, K: int) -> jax.Array:
     return jnp.arange(K) if labels is None else jnp.asarray(labels)
+
+
+def _checked(W, X, Y, labels, temperature):
+    """W (K, d) floats, X (P, d), Y (P,) integer classes each held by some prototype,
+    labels (K,) integers, τ > 0: else a ``ValueError`` that names the argument."""
+    W, X, Y = jnp.asarray(W), jnp.asarray(X), jnp.asarray(Y)
+    check_ndim("W", W, 2, "(K, d), one prototype per row")
+    check_floating("W", W)
+    check_ndim("X", X, 2, "(P, d), one sample per row")
+    check_dim("X's axis 1", X.shape[1], W.shape[1], "W's prototypes of dimension d")
+    check_ndim("Y", Y, 1, "(P,), one class per sample")
+    check_samples(X, Y)
+    c = _labels(labels, W.shape[0])
+    check_ndim("labels", c, 1, "(K,), the class of each prototype")
+    check_dim("labels", c.shape[0], W.shape[0], "one class per prototype of W")
+    for what, a in (("Y", Y), ("labels", c)):
+        if not jnp.issubdtype(a.dtype, jnp.integer):
+            raise ValueError(f"{what} must hold integer classes, got dtype {a.dtype}")
+    if not isinstance(Y, jax.core.Tracer) and not isinstance(c, jax.core.Tracer):
+        missing = sorted(set(np.unique(np.asarray(Y)).tolist()) - set(np.asarray(c).tolist()))
+        if missing:
+            raise ValueError(
+                f"Y has classes {missing} that no prototype holds (labels are "
+                f"{sorted(set(np.asarray(c).tolist()))}): their loss would be infinite"
+            )
+    check_positive_or_traced("temperature", temperature)
+    return W, X, Y, c
 
 
 def soft_nearest_neighbour(x: ArrayLike, W: ArrayLike, temperature: float = 1.0) -> jax.Array:
@@ -75,9 +110,15 @@ def soft_nearest_neighbour_objective(
     labels: ArrayLike | None = None,
     temperature: float = 1.0,
 ) -> jax.Array:
-    """L(S, W) = 1/P Σ_p L(x[p], y[p], W): the mean of ``soft_nearest_neighbour_loss``."""
+    """L(S, W) = 1/P Σ_p L(x[p], y[p], W): the mean of ``soft_nearest_neighbour_loss``.
+
+    Raises:
+      ValueError: naming the argument, for shapes that do not agree, non-integer classes, a
+        class of Y that no prototype holds, or a temperature that is not a finite τ > 0.
+    """
+    W, X, Y, c = _checked(W, X, Y, labels, temperature)
     per_sample = jax.vmap(soft_nearest_neighbour_loss, in_axes=(0, 0, None, None, None))
-    return jnp.mean(per_sample(jnp.asarray(X), jnp.asarray(Y), W, labels, temperature))
+    return jnp.mean(per_sample(X, Y, W, c, temperature))
 
 
 def soft_nearest_neighbour_value_and_grad(
@@ -92,12 +133,14 @@ def soft_nearest_neighbour_value_and_grad(
     Row-major batches: X is (P, d), Y is (P,), W is (K, d); the gradient is (K, d). Usable
     as the gradient source of ``handgrad.run`` (bind ``labels`` and ``temperature`` with
     ``jax.tree_util.Partial``).
+
+    Raises:
+      ValueError: as ``soft_nearest_neighbour_objective``.
     """
-    W, X = jnp.asarray(W), jnp.asarray(X)
+    W, X, Y, c = _checked(W, X, Y, labels, temperature)
     R = X[:, None, :] - W[None, :, :]  # x[p] − W_k, (P, K, d)
     a = -jnp.sum(R * R, axis=2) / temperature  # logits, (P, K)
-    c = _labels(labels, W.shape[0])
-    right = c[None, :] == jnp.asarray(Y).astype(c.dtype)[:, None]
+    right = c[None, :] == Y.astype(c.dtype)[:, None]
     a_right = jnp.where(right, a, -jnp.inf)
     J = jnp.mean(jax.nn.logsumexp(a, axis=1) - jax.nn.logsumexp(a_right, axis=1))
     p, r = jax.nn.softmax(a, axis=1), jax.nn.softmax(a_right, axis=1)
