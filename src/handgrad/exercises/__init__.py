@@ -5,7 +5,8 @@
 - ``second_order`` (exercise 4): Hessians and Hessian-vector products;
 - ``parallel``, ``distributed`` (exercise 5): the step split over devices and over processes;
 - ``computational_graph``, ``graph_drawing``: d2l's graph of J, read off the jaxpr and drawn
-  (``text_graph``, ``scope_graph``: at the level of the text, one operator per named scope);
+  (``text_graph``, ``scope_graph``: at the level of the text, one operator per named scope;
+  ``edge_routing``: edges clear of the nodes they do not join);
   ``block_diagrams``: the lecture's figures of a model, its losses and a stack of modules.
 
 Exercise 1 (the shape of a gradient) is ``handgrad.check.shapes``; exercise 2 (a bias in the

@@ -15,7 +15,6 @@ backend is left alone. The boxes, circles and arrows are ``figure_parts``'.
 
 from __future__ import annotations
 
-import itertools
 import os
 from collections import defaultdict
 from collections.abc import Callable, Mapping
@@ -24,6 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from handgrad.exercises.computational_graph import ComputationGraph, backward_graph, trace_graph
+from handgrad.exercises.edge_routing import bounds, label_offset, route
 from handgrad.exercises.figure_parts import (
     COLOURS,
     arrow,
@@ -31,7 +31,6 @@ from handgrad.exercises.figure_parts import (
     circle,
     legible_font_size,
     midpoint,
-    rim,
     save_figure,
     scripts,
     wrap,
@@ -171,104 +170,6 @@ def _font(graph: ComputationGraph, width_in: float) -> float:
     return min(legible_font_size(width_in), 7.0)
 
 
-def _inside(points, centre, size, margin: float) -> np.ndarray:
-    """Which ``points`` lie in a box of ``size`` (width, height) or a circle of radius ``size``
-    centred at ``centre``, grown by ``margin``."""
-    d = np.asarray(points, float) - np.asarray(centre, float)
-    if np.ndim(size):
-        return (np.abs(d[:, 0]) < size[0] / 2 + margin) & (np.abs(d[:, 1]) < size[1] / 2 + margin)
-    return np.hypot(*d.T) < size + margin
-
-
-_BOWS = tuple(sorted(np.arange(-2.5, 2.6, 0.25), key=abs))  # sideways, in columns
-
-
-def _candidates(a, b, bounds):
-    """Paths from ``a`` to ``b`` (dense polylines), simplest first: the straight line, quadratic
-    curves bowed ever further sideways (their middle ``bow`` columns off it), then paths
-    that leave ``a`` level, run up or down a lane (a margin, or between two columns) and
-    come to ``b``."""
-    p0, p2 = np.asarray(a, float), np.asarray(b, float)
-    normal = np.array([-(p2 - p0)[1], (p2 - p0)[0]]) / (np.hypot(*(p2 - p0)) or 1.0)
-    u = np.linspace(0, 1, 61)[:, None]
-    for bow in _BOWS:
-        c = (p0 + p2) / 2 + 2 * bow * normal  # a quadratic's middle is half its control's way
-        yield (1 - u) ** 2 * p0 + 2 * u * (1 - u) * c + u**2 * p2
-    x0, x1, _, _ = bounds
-    lanes = [x0 + 0.1, x1 - 0.1, *np.arange(np.ceil(x0), x1 - 0.5) + 0.5]
-    for lane in sorted(lanes, key=lambda x: abs(x - p0[0]) + abs(x - p2[0])):
-        for y in (p2[1] - 0.6, p2[1] + 0.6, p2[1]):  # not level with the edges it meets
-            corners = [p0, (lane, p0[1]), (lane, y), p2]
-            yield np.concatenate([np.linspace(p, q, 30) for p, q in itertools.pairwise(corners)])
-
-
-def _route(a, b, bend, shapes: dict, ends: tuple, bounds) -> np.ndarray:
-    """The path of an edge from node ``a`` to node ``b`` (centres) that passes through no
-    other node: the first of ``_candidates`` that clears every node but its two ends and
-    stays within ``bounds`` (x0, x1, y0, y1); from rim to rim.
-
-    ``shapes`` maps a node to (centre, size); ``bend`` is a long forward edge's places in
-    the columns it crosses (a polyline through them, already clear of nodes).
-    """
-    s, t = ends
-    if bend:
-        points = np.array([a, *bend, b], float)
-        points[0] = rim(a, points[1], shapes[s][1])
-        points[-1] = rim(b, points[-2], shapes[t][1])
-        return points
-    best, fewest = None, np.inf
-    x0, x1, y0, y1 = bounds
-    for path in _candidates(a, b, bounds):
-        inside = (x0 <= path[:, 0]) & (path[:, 0] <= x1) & (y0 <= path[:, 1]) & (path[:, 1] <= y1)
-        if not inside.all():
-            continue
-        keep = ~_inside(path, a, shapes[s][1], 0.0) & ~_inside(path, b, shapes[t][1], 0.0)
-        path = path[keep]
-        hits = sum(
-            _inside(path, centre, size, 0.05).any()
-            for n, (centre, size) in shapes.items()
-            if n not in ends
-        )
-        if hits < fewest:
-            best, fewest = path, hits
-        if not hits:
-            break
-    return best
-
-
-def _bounds(pos: dict) -> tuple[float, float, float, float]:
-    """(x0, x1, y0, y1): the axes' limits around the nodes, which an edge stays inside."""
-    xs, ys = zip(*pos.values())
-    return min(xs) - 0.6, max(xs) + 0.6, min(ys) - 0.7, max(ys) + 0.7
-
-
-def _label_offset(points, extent, taken, routes, edge) -> float:
-    """How far beside its edge's middle (along the normal) a label of ``extent`` (width,
-    height) goes: the nearest place that overlaps the least of the ``taken`` boxes (nodes,
-    labels placed) and of the other edges."""
-    (x, y), (nx, ny) = midpoint(points)
-    w, h = extent
-    reach = abs(nx) * h / 2 + abs(ny) * w / 2  # from the label's centre to its rim, sideways
-    best, least = 0.0, np.inf
-    for step in (0.08, 0.25, 0.45, 0.7):
-        for offset in (reach + step, -(reach + step)):
-            cx, cy = x + offset * nx, y + offset * ny
-            cover = sum(
-                max(0.0, min(cx + w / 2, c[0] + r[0] / 2) - max(cx - w / 2, c[0] - r[0] / 2))
-                * max(0.0, min(cy + h / 2, c[1] + r[1] / 2) - max(cy - h / 2, c[1] - r[1] / 2))
-                for c, r in taken
-            )
-            crossed = sum(
-                _inside(path, (cx, cy), (w, h), 0.0).any()
-                for e, path in routes.items()
-                if e != edge
-            )
-            score = cover + 0.05 * crossed + 0.01 * step
-            if score < least:
-                best, least = offset, score
-    return best
-
-
 def _draw_on(ax, graph, pos, bends, title, size, edge_labels) -> None:
     boxes = {v.id: v for v in graph.variables}
     unit = size * 1.3 / 72 / _INCH[graph.detail]  # a line of text, in columns
@@ -281,9 +182,7 @@ def _draw_on(ax, graph, pos, bends, title, size, edge_labels) -> None:
         label = wrap(o.label.replace("_", "_ "), 13).replace("_ ", "_")
         shapes[o.id] = (pos[o.id], _RADIUS)
         circle(ax, pos[o.id], _RADIUS, label, size, gid=o.id)
-    routes = {
-        e: _route(pos[e[0]], pos[e[1]], bends[e], shapes, e, _bounds(pos)) for e in graph.edges
-    }
+    routes = {e: route(pos[e[0]], pos[e[1]], bends[e], shapes, e, bounds(pos)) for e in graph.edges}
     taken = [(c, (2 * r, 2 * r) if np.ndim(r) == 0 else r) for c, r in shapes.values()]
     for (s, t), points in routes.items():
         label = wrap(edge_labels.get(boxes[t].label, "") if t in boxes else "", 10)
@@ -291,7 +190,7 @@ def _draw_on(ax, graph, pos, bends, title, size, edge_labels) -> None:
         if label:  # beside its own edge, where it covers the fewest nodes and labels
             lines = label.split("\n")
             extent = (max(map(len, lines)) * 0.55 * unit + 0.1, len(lines) * unit + 0.06)
-            offset = _label_offset(points, extent, taken, routes, (s, t))
+            offset = label_offset(points, extent, taken, routes, (s, t))
             (x, y), (nx, ny) = midpoint(points)
             taken.append(((x + offset * nx, y + offset * ny), extent))
         arrow(
@@ -307,7 +206,7 @@ def _figure(graphs, titles, edge_labels=None, *, stacked: bool = False) -> Figur
     from matplotlib.figure import Figure
 
     laid = [_graph_layout(g) for g in graphs]
-    spans = [_bounds(pos) if pos else (-0.6, 0.6, -0.7, 0.7) for pos, _ in laid]
+    spans = [bounds(pos) if pos else (-0.6, 0.6, -0.7, 0.7) for pos, _ in laid]
     inch = max(_INCH[g.detail] for g in graphs)
     widths, heights = [s[1] - s[0] for s in spans], [s[3] - s[2] + 0.6 for s in spans]
     width = max(widths) if stacked else sum(widths)
