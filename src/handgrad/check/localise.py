@@ -57,6 +57,9 @@ MISTAKES = {  # the catalogue: name -> what the slip is
 }
 
 
+SIGN = ("wrong sign", "−(the rule)")  # a candidate every node is tried against
+
+
 class DerivationError(GradientCheckError):
     """A hand backward's node disagrees with autodiff; ``node`` names the first one."""
 

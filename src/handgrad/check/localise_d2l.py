@@ -36,7 +36,14 @@ from handgrad.backprop.d2l import (
     mlp1_forward,
     mlp1_forward_batch,
 )
-from handgrad.check.localise import RTOL, LocaliseReport, as_float64, raise_on_mismatch, walk
+from handgrad.check.localise import (
+    RTOL,
+    SIGN,
+    LocaliseReport,
+    as_float64,
+    raise_on_mismatch,
+    walk,
+)
 from handgrad.models.activations import get_activation
 from handgrad.models.costs import get_cost
 from handgrad.models.losses import l2_penalty
@@ -49,18 +56,17 @@ def _mlp1_references(p, X, Y, lam, activation, loss):
     and what the catalogue builds on: Z, H and the data terms (∂J/∂O)ᵀH, (∂J/∂Z)ᵀX."""
     phi, C = get_activation(activation).phi, get_cost(loss).C
 
-    def J(p, e_z, e_h, e_o):
+    def J(p, e_z, e_h, e_o):  # returns Z and H too: at ε = 0 they are the forward pass's
         Z = X @ p["W1"].T + (p["b1"][None, :] if "b1" in p else 0.0) + e_z
         H = phi(Z) + e_h
         O = H @ p["W2"].T + e_o
-        return jnp.mean(jax.vmap(C)(Y, O)) + l2_penalty([p["W1"], p["W2"]], lam)
+        return jnp.mean(jax.vmap(C)(Y, O)) + l2_penalty([p["W1"], p["W2"]], lam), (Z, H)
 
     P, h, q = X.shape[0], p["W1"].shape[0], p["W2"].shape[0]
     zeros = (jnp.zeros((P, h)), jnp.zeros((P, h)), jnp.zeros((P, q)))
-    _, pullback = jax.vjp(J, p, *zeros)
+    _, pullback, (Z, H) = jax.vjp(J, p, *zeros, has_aux=True)
     g, dZ, dH, dO = pullback(jnp.ones(()))
-    Z = X @ p["W1"].T + (p["b1"][None, :] if "b1" in p else 0.0)
-    return g, dZ, dH, dO, Z, phi(Z), dO.T @ phi(Z), dZ.T @ X
+    return g, dZ, dH, dO, Z, H, dO.T @ H, dZ.T @ X
 
 
 def _hand_nodes(back: Any, bias: bool) -> list:
@@ -143,7 +149,6 @@ def _mlp1_entries(p, P, refs, lam, activation, sample):
     W1, W2 = p["W1"], p["W2"]
     lam = jnp.asarray(lam, jnp.float64)
     row = (lambda a: a[0]) if sample else (lambda a: a)  # a sample's nodes are vectors
-    sign = ("wrong sign", "−(the rule)")
 
     # A formula is (the text's column-vector form, the batched form). A batch stores one sample
     # per row (X is P × d), so the code computes each of the text's rules transposed row by row:
@@ -169,20 +174,20 @@ def _mlp1_entries(p, P, refs, lam, activation, sample):
              lambda: data + P * lam * W),
             ("missing 1/P", show(f"P · {text} + λ{w}", f"P · {rows} + λ{w}"),
              lambda: P * data + lam * W),
-            (*sign, lambda: -ref),
+            (*SIGN, lambda: -ref),
         ])  # fmt: skip
 
     entries = [
         ("∂J/∂o", rules[0], row(dO), [
-            ("missing 1/P", "∂l/∂o", lambda: row(P * dO)), (*sign, lambda: -row(dO))]),
+            ("missing 1/P", "∂l/∂o", lambda: row(P * dO)), (*SIGN, lambda: -row(dO))]),
         weight("∂J/∂W⁽²⁾", g["W2"], prod2, W2, "W⁽²⁾", bare[0], transposed[0]),
         ("∂J/∂h", rules[1], row(dH), [
             ("wrong transpose", show("W⁽²⁾ ∂J/∂o", "∂J/∂O W⁽²⁾ᵀ"), lambda: row(dO @ W2.T)),
-            (*sign, lambda: -row(dH))]),
+            (*SIGN, lambda: -row(dH))]),
         ("∂J/∂z", "∂J/∂h ⊙ φ′(z)", row(dZ), [
             ("φ in place of φ′", "∂J/∂h ⊙ φ(z)", lambda: row(dH * phi(Z))),
             ("φ′ at the output", "∂J/∂h ⊙ φ′(h)", lambda: row(dH * dphi(H))),
-            (*sign, lambda: -row(dZ))]),
+            (*SIGN, lambda: -row(dZ))]),
         weight("∂J/∂W⁽¹⁾", g["W1"], prod1, W1, "W⁽¹⁾", bare[1], transposed[1]),
     ]  # fmt: skip
     if "b1" in p:
@@ -190,5 +195,5 @@ def _mlp1_entries(p, P, refs, lam, activation, sample):
         entries.append(("∂J/∂b⁽¹⁾", rules[2], db, [
             ("penalised bias", f"{rules[2]} + λb⁽¹⁾", lambda: db + lam * b1),
             ("mean instead of sum", f"1/P · {rules[2]}", lambda: db / P),
-            (*sign, lambda: -db)]))  # fmt: skip
+            (*SIGN, lambda: -db)]))  # fmt: skip
     return entries

@@ -36,12 +36,18 @@ from handgrad.backprop.cost_module import CostModule
 from handgrad.backprop.fan_out import Node, graph_backward, graph_forward
 from handgrad.backprop.modules import Module
 from handgrad.backprop.stack import stack_backward, stack_forward
-from handgrad.check.localise import RTOL, LocaliseReport, as_float64, raise_on_mismatch, walk
+from handgrad.check.localise import (
+    RTOL,
+    SIGN,
+    LocaliseReport,
+    as_float64,
+    raise_on_mismatch,
+    walk,
+)
 from handgrad.check.shapes import leaf_names
 from handgrad.models.activations import ACTIVATIONS
 
 _SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-SIGN = ("wrong sign", "−(the rule)")
 
 
 class ModuleRules(NamedTuple):

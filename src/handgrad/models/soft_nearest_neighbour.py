@@ -66,11 +66,12 @@ def _checked(W, X, Y, labels, temperature):
         if not jnp.issubdtype(a.dtype, jnp.integer):
             raise ValueError(f"{what} must hold integer classes, got dtype {a.dtype}")
     if not isinstance(Y, jax.core.Tracer) and not isinstance(c, jax.core.Tracer):
-        missing = sorted(set(np.unique(np.asarray(Y)).tolist()) - set(np.asarray(c).tolist()))
+        held = set(np.asarray(c).tolist())
+        missing = sorted(set(np.asarray(Y).tolist()) - held)
         if missing:
             raise ValueError(
                 f"Y has classes {missing} that no prototype holds (labels are "
-                f"{sorted(set(np.asarray(c).tolist()))}): their loss would be infinite"
+                f"{sorted(held)}): their loss would be infinite"
             )
     check_positive_or_traced("temperature", temperature)
     return W, X, Y, c
