@@ -4,15 +4,17 @@ import pathlib
 import subprocess
 import sys
 
+import pytest
+
 import handgrad as hg
 from handgrad.cli import main
 
 
 def test_verify_prints_a_passing_table_and_exits_zero(capsys):
-    assert main(["verify", "--model", "linear"]) == 0
+    assert main(["verify", "--model", "linear"]) == 0  # linear and linear-q3
     out = capsys.readouterr().out
-    assert "worst rel. error per leaf" in out and "2 of 2 cases passed" in out
-    assert sum(line.endswith(" pass") for line in out.splitlines()) == 2
+    assert "worst relative error" in out and "4 of 4 cases passed" in out
+    assert sum(line.endswith(" pass") for line in out.splitlines()) == 4
 
 
 def test_verify_exits_nonzero_when_a_case_fails(monkeypatch, capsys):
@@ -37,7 +39,7 @@ def test_the_installed_command_checks_the_grid_it_is_given():
         capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "2 of 2 cases passed" in done.stdout
+    assert "3 of 3 cases passed" in done.stdout  # linear, linear-q3, mynet
     assert "\nlinear " in done.stdout and "\nmynet " in done.stdout
 
 
@@ -78,3 +80,170 @@ def test_graph_refuses_an_unknown_image_type_in_one_line(tmp_path, capsys):
     assert main(["graph", str(CONFIGS / "digits_mlp1.toml"), "--out", str(tmp_path / "J.jpg")]) == 2
     assert "handgrad graph: error: unsupported extension '.jpg'" in capsys.readouterr().err
     assert not (tmp_path / "J.jpg").exists()
+
+
+# --- a CLI that explains itself ----------------------------------------------------------
+
+
+def _parsers(parser, path=("handgrad",)):
+    """(path, parser) for the parser and every subparser below it."""
+    import argparse
+
+    yield path, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, child in action.choices.items():
+                yield from _parsers(child, (*path, name))
+
+
+def test_every_argument_and_subcommand_has_help():
+    import argparse
+
+    from handgrad.cli import build_parser
+
+    missing, seen = [], set()
+    for path, parser in _parsers(build_parser()):
+        seen.add(" ".join(path))
+        for action in parser._actions:
+            if not (action.help or "").strip() or action.help == argparse.SUPPRESS:
+                missing.append(f"{' '.join(path)}: {action.dest}")
+            if isinstance(action, argparse._SubParsersAction):
+                helped = {a.dest: a.help for a in action._choices_actions}
+                for name in action.choices:
+                    if not (helped.get(name) or "").strip():
+                        missing.append(f"{' '.join(path)} {name} (subcommand)")
+    assert not missing, missing
+    assert {"handgrad eval", "handgrad memory", "handgrad graph", "handgrad config show"} <= seen
+    assert {"handgrad config list", "handgrad config init", "handgrad train"} <= seen
+
+
+def test_version_prints_the_packages_version(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["--version"])
+    assert stop.value.code == 0
+    assert capsys.readouterr().out == f"handgrad {hg.__version__}\n"
+
+
+@pytest.mark.parametrize(
+    "argv, said",
+    [
+        ([], "handgrad: error: give a command: verify, train, eval, memory, graph or config"),
+        (["config"], "handgrad config: error: give a subcommand: list, show or init"),
+    ],
+)
+def test_a_missing_subcommand_is_an_error_in_the_users_words(argv, said, capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert said in err and "usage:" in err
+    assert "config_command" not in err and "required" not in err
+
+
+def test_config_list_names_every_shipped_config_with_its_comment(capsys):
+    from handgrad.shipped import describe, shipped_names
+
+    assert main(["config", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == shipped_names()
+    assert len(lines) == len(list(CONFIGS.glob("*.toml"))) >= 10
+    digits = next(line for line in lines if line.startswith("digits_mlp1 "))
+    assert digits.split(None, 1)[1] == describe("digits_mlp1")
+    assert "d2l's one-hidden-layer MLP on scikit-learn's digits" in digits
+
+
+def test_config_init_writes_a_shipped_config_and_never_overwrites(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    shipped = (CONFIGS / "digits_mlp1.toml").read_text()
+    assert main(["config", "init", "digits_mlp1"]) == 0  # default: ./NAME.toml
+    assert (tmp_path / "digits_mlp1.toml").read_text() == shipped
+    assert "wrote digits_mlp1.toml" in capsys.readouterr().out
+    assert main(["config", "init", "linear_gd.toml", "my.toml"]) == 0
+    assert (tmp_path / "my.toml").read_text() == (CONFIGS / "linear_gd.toml").read_text()
+    (tmp_path / "sub").mkdir()
+    assert main(["config", "init", "deep_mlp", "sub"]) == 0  # a folder receives NAME.toml
+    assert (tmp_path / "sub" / "deep_mlp.toml").exists()
+    capsys.readouterr()
+
+    (tmp_path / "mine.toml").write_text("# my edits\n")
+    assert main(["config", "init", "digits_mlp1", "mine.toml"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert err.startswith("handgrad config init: error: mine.toml already exists")
+    assert (tmp_path / "mine.toml").read_text() == "# my edits\n"  # nothing lost
+
+    assert main(["config", "init", "digits_mlp9", "x.toml"]) == 2
+    err = capsys.readouterr().err
+    assert "digits_mlp9: not a shipped config (shipped: deep_mlp, digits_mlp1," in err
+    assert not (tmp_path / "x.toml").exists()
+
+
+def test_every_config_argument_takes_a_shipped_name(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)  # no configs/ here: the names resolve to the packaged files
+    assert main(["config", "show", "digits_mlp1"]) == 0
+    by_name = capsys.readouterr().out
+    assert main(["config", "show", str(CONFIGS / "digits_mlp1.toml")]) == 0
+    assert capsys.readouterr().out == by_name
+    assert main(["memory", "digits_mlp1.toml", "--batch-size", "8"]) == 0
+    assert capsys.readouterr().out.startswith("widths [64, 256, 10]")
+    assert main(["graph", "linear_gd", "--out", str(tmp_path / "J.svg")]) == 0
+    assert "<svg" in (tmp_path / "J.svg").read_text()
+    args = ["train", "linear_gd", "--set", "optim.steps=4", "--set", "train.chunk=2"]
+    assert main([*args, "--no-progress"]) == 0
+    assert [p.name.rsplit("-", 2)[0] for p in (tmp_path / "runs").iterdir()] == ["linear_gd"]
+
+
+def test_an_unknown_config_names_the_argument_and_the_shipped_configs(tmp_path, capsys):
+    for command in (["config", "show"], ["memory"], ["train"]):
+        assert main([*command, "digits_mlp"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1, err
+        assert "digits_mlp: no such config file, nor a shipped config name (shipped: " in err
+        assert "digits_mlp1, digits_mlp1_gd" in err
+
+
+def test_a_file_in_the_way_wins_over_a_shipped_name(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "digits_mlp1").write_text('seed = 7\n[optim]\nname = "adam"\n')
+    assert main(["config", "show", "digits_mlp1"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("seed = 7\n") and 'name = "adam"' in out
+
+
+def test_train_alone_trains_the_default_and_says_so(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    args = ["--set", "optim.steps=4", "--set", "train.chunk=2", "--set", "train.verify_every=0"]
+    assert main(["train", *args, "--no-progress"]) == 0
+    out = capsys.readouterr().out
+    first = out.splitlines()[0]
+    assert first.startswith("no CONFIG given: training the default, digits_mlp1 (d2l's")
+    (run,) = (tmp_path / "runs").iterdir()
+    assert run.name.startswith("digits_mlp1-") and f"run folder: {run.relative_to(tmp_path)}" in out
+
+
+def test_eval_of_a_folder_that_is_no_run_names_the_missing_file(tmp_path, capsys):
+    assert main(["eval", str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path}: not a run folder ({tmp_path / 'config.toml'} is missing)" in err
+    assert main(["eval", str(tmp_path / "nothing")]) == 2
+    assert "not a run folder (no such folder)" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("name", sorted(p.stem for p in CONFIGS.glob("*.toml")))
+def test_config_show_prints_only_the_fields_the_rule_uses_and_loads_back(name, tmp_path, capsys):
+    import tomllib
+
+    from handgrad.training.config import config_fields, load_config
+
+    assert main(["config", "show", name]) == 0
+    shown = capsys.readouterr().out
+    (tmp_path / "shown.toml").write_text(shown)
+    cfg = load_config(str(CONFIGS / f"{name}.toml"))
+    assert load_config(str(tmp_path / "shown.toml")) == cfg  # round trip
+    table = tomllib.loads(shown)
+    printed = {f"{s}.{k}" for s, v in table.items() if isinstance(v, dict) for k in v}
+    assert printed | {"seed"} == set(config_fields(cfg))  # nothing the run does not use
+    if cfg.optim.name != "momentum":
+        assert "momentum" not in table["optim"]
+    if cfg.train.grad not in ("finite_difference", "random_directions"):
+        assert "fd_eps" not in table["train"]

@@ -1,6 +1,10 @@
-"""The ``handgrad`` command: ``verify``, ``train``, ``eval``, ``memory``, ``graph`` and ``config show``.
+"""The ``handgrad`` command: ``verify``, ``train``, ``eval``, ``memory``, ``graph`` and
+``config list``, ``config show``, ``config init``; ``handgrad --version``.
 
 The command only wires the library together; all logic lives in the modules it calls.
+Every ``CONFIG`` argument is a file or the name of a shipped config (``digits_mlp1``), by
+one rule (``handgrad.shipped.resolve_config``); ``handgrad train`` alone trains
+the default, d2l's MLP on digits.
 Bad input (config, data, checkpoints) and file-system faults are reported in one line that
 names the file, with status 2, never with a traceback; Ctrl-C exits with 130 and one line
 saying what was saved (during training: a checkpoint at the end of the running chunk).
@@ -15,9 +19,19 @@ import sys
 import threading
 import time
 
+from handgrad.cli_config import CONFIG_HELP, SET_HELP, add_config_command
+from handgrad.cli_errors import fail as _fail
+from handgrad.cli_errors import guarded as _guarded
+from handgrad.cli_errors import subcommands
+
 
 def _verify(args: argparse.Namespace) -> int:
-    from handgrad.check import TOLERANCES, cases, check_cases, format_table, select
+    """Streams the table: each row is printed (and flushed) as soon as its case is checked,
+    under a progress bar on stderr when stderr is a terminal and --no-progress is not given;
+    tqdm.write clears the bar around each row, so the two never garble each other."""
+    from tqdm import tqdm
+
+    from handgrad.check import TOLERANCES, VerifyTable, cases, iter_check_cases, select
 
     start = time.perf_counter()
     labels = {f: getattr(args, f) for f in ("model", "activation", "loss", "dtype")}
@@ -26,79 +40,56 @@ def _verify(args: argparse.Namespace) -> int:
     except ValueError as err:
         print(f"handgrad verify: error: {err}", file=sys.stderr)
         return 2
-    rows = check_cases(grid)
-    print(format_table(rows))
-    failed = [row for row in rows if not row.report.passed]
-    print(
-        f"\n{len(rows) - len(failed)} of {len(rows)} cases passed in "
-        f"{time.perf_counter() - start:.1f} s; tolerances (grad/vjp/jvp, finite differences): "
-        + ", ".join(f"{dt} {tol:.0e}, {fd:.0e}" for dt, (tol, fd) in TOLERANCES.items())
-    )
-    for row in failed:
-        for line in row.report.failures():
-            print(f"FAIL {row.case.model} {row.case.activation} {row.case.loss}: {line}")
+    table = VerifyTable.for_cases(grid)
+    rows = []
+    bar = tqdm(
+        total=len(grid), desc="verify", unit="case", file=sys.stderr, dynamic_ncols=True,
+        leave=False, disable=True if args.no_progress else None,  # None: only on a terminal
+    )  # fmt: skip
+
+    def emit(line: str = "") -> None:
+        bar.write(line, file=sys.stdout)
+        sys.stdout.flush()  # a pipe or a file is block-buffered: each row goes out now
+
+    try:
+        with bar:
+            emit(table.caption)
+            emit(table.header())
+            for row in iter_check_cases(grid):
+                rows.append(row)
+                emit(table.row(row))
+                bar.update()
+        failed = [row for row in rows if not row.report.passed]
+        emit()
+        emit(
+            f"{len(rows) - len(failed)} of {len(rows)} cases passed in "
+            f"{time.perf_counter() - start:.1f} s; tolerances (grad/vjp/jvp, fd): "
+            + ", ".join(f"{dt} {tol:.0e}, {fd:.0e}" for dt, (tol, fd) in TOLERANCES.items())
+        )
+        if any(row.kink_warnings for row in rows):
+            emit("(fd kink): a finite-difference step crossed a ReLU kink, where fd may disagree")
+        for row in failed:
+            for line in row.report.failures():
+                emit(f"FAIL {row.case.model} {row.case.activation} {row.case.loss}: {line}")
+    except BrokenPipeError:  # the reader went away (| head): stop checking, no traceback
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # for the exit's flush
+        return 141  # as a shell reports a process ended by SIGPIPE
     return 1 if failed else 0
 
 
 def _load_config(path: str, overrides: list[str] = ()):
-    """The validated config; JAX's 64-bit mode is switched on here, at the entry point, when
-    the config trains in float64 (the library never flips that flag itself)."""
+    """The validated config of ``path`` (a file, or a shipped config's name); JAX's 64-bit
+    mode is switched on here, at the entry point, when the config trains in float64 (the
+    library never flips that flag itself)."""
     import jax
 
+    from handgrad.shipped import resolve_config
     from handgrad.training.config import load_config
 
-    cfg = load_config(path, overrides)
+    cfg = load_config(resolve_config(path), overrides)
     if cfg.train.dtype == "float64":
         jax.config.update("jax_enable_x64", True)
     return cfg
-
-
-def _bad_input_types() -> tuple[type, ...]:
-    from handgrad.data import DataError
-    from handgrad.training.checkpoint import CheckpointError
-    from handgrad.training.config import ConfigError
-    from handgrad.training.health import TrainingError
-
-    return (ConfigError, DataError, CheckpointError, TrainingError, ValueError)
-
-
-_CONTROL = {c: f"\\x{c:02x}" for c in [*range(0x20), 0x7F]} | {
-    0x0A: "\\n",
-    0x09: "\\t",
-    0x0D: "\\r",
-}
-
-
-def _one_line(message: object) -> str:
-    """The message with control characters escaped: a path holding a newline or a NUL stays
-    on one line, and nothing is sent raw to the terminal."""
-    return str(message).translate(_CONTROL)
-
-
-def _fail(command: str, message: object) -> int:
-    print(f"handgrad {command}: error: {_one_line(message)}", file=sys.stderr)
-    return 2
-
-
-def _guarded(command: str, work) -> int:
-    """Runs ``work()``; bad input and file-system faults become one line and status 2,
-    Ctrl-C one line and status 130."""
-    from handgrad._interrupt import Interrupted
-    from handgrad.training.run_folder import describe
-
-    try:
-        return work()
-    except Interrupted as stop:
-        said = str(stop) or "interrupted: nothing was saved"  # an exception is always truthy
-        print(f"handgrad {command}: {_one_line(said)}", file=sys.stderr)
-        return 130
-    except KeyboardInterrupt:
-        print(f"handgrad {command}: interrupted: nothing was saved", file=sys.stderr)
-        return 130
-    except OSError as err:  # the whole family: a folder for a file, no space, no permission…
-        return _fail(command, describe(err))
-    except _bad_input_types() as err:
-        return _fail(command, err)
 
 
 def _train(args: argparse.Namespace) -> int:
@@ -121,15 +112,17 @@ def _train_now(args: argparse.Namespace) -> int:
                 "optim.steps)"
             )
         run_dir = args.resume
-        config_path = os.path.join(run_dir, "config.toml")
-        if not os.path.isdir(run_dir) or not os.path.isfile(config_path):
-            raise ValueError(f"{run_dir}: not a run folder (it has no config.toml)")
-        cfg = _load_config(config_path, args.set)
+        cfg = _load_config(_run_config(run_dir), args.set)
     else:
-        if not args.config:
-            raise ValueError("give a CONFIG file, or --resume RUN_DIR")
-        cfg = _load_config(args.config, args.set)
-        stem = os.path.splitext(os.path.basename(args.config))[0]
+        config = args.config
+        if config is None:
+            from handgrad.shipped import DEFAULT, describe
+
+            about = describe(DEFAULT).rstrip(".")
+            print(f"no CONFIG given: training the default, {DEFAULT} ({about})")
+            config = DEFAULT
+        cfg = _load_config(config, args.set)
+        stem = os.path.splitext(os.path.basename(config))[0]
         if args.out is not None and not args.out.strip():
             raise ValueError("--out names the run folder: give a path, not an empty string")
         run_dir = args.out or os.path.join("runs", f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}")
@@ -147,30 +140,26 @@ def _train_now(args: argparse.Namespace) -> int:
     return 0
 
 
+def _run_config(run_dir: str) -> str:
+    """The ``config.toml`` of the run folder ``run_dir``; a ValueError naming it if missing."""
+    config_path = os.path.join(run_dir, "config.toml")
+    if not os.path.isdir(run_dir):
+        raise ValueError(f"{run_dir}: not a run folder (no such folder)")
+    if not os.path.isfile(config_path):
+        raise ValueError(f"{run_dir}: not a run folder ({config_path} is missing)")
+    return config_path
+
+
 def _eval(args: argparse.Namespace) -> int:
     def work():
-        import os
-
         from handgrad.training.evaluation import evaluate_run
 
-        config_path = os.path.join(args.run_dir, "config.toml")
-        if not os.path.isfile(config_path):
-            raise ValueError(f"{args.run_dir}: not a run folder (it has no config.toml)")
+        config_path = _run_config(args.run_dir)
         metrics = evaluate_run(args.run_dir, _load_config(config_path))
         print("  ".join(f"{k} {v:.4g}" for k, v in metrics.items()))
         return 0
 
     return _guarded("eval", work)
-
-
-def _config_show(args: argparse.Namespace) -> int:
-    def work():
-        from handgrad.training.config import dump_config, load_config
-
-        print(dump_config(load_config(args.config, args.set)), end="")
-        return 0
-
-    return _guarded("config show", work)
 
 
 def _memory(args: argparse.Namespace) -> int:
@@ -207,22 +196,42 @@ def _graph(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import handgrad
+    from handgrad.shipped import DEFAULT
+
     parser = argparse.ArgumentParser(
         prog="handgrad", description="Hand-derived backprop, proven equal to JAX's autodiff."
     )
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"handgrad {handgrad.__version__}",
+        help="print the version",
+    )
+    sub = subcommands(parser, "command", "COMMAND", "what to do")
     verify = sub.add_parser(
         "verify", help="check every hand gradient against grad, vjp, jvp and finite differences"
     )
     verify.add_argument("--seed", type=int, default=0, help="seed of the random check points")
-    for label in ("model", "activation", "loss", "dtype"):
+    verify.add_argument(
+        "--model",
+        help="check only the cases whose model column reads this or begins with it and then "
+        "'-' or ':' (linear: linear and linear-q3; mlp: mlp-2, mlp-3, mlp-4, not mlp1; "
+        "module: every module:NAME); a,b: either",
+    )
+    for label in ("activation", "loss", "dtype"):
         verify.add_argument(
             f"--{label}", help=f"check only the cases with this {label} (a,b: either)"
         )
+    verify.add_argument("--no-progress", action="store_true", help="no progress bar")
     verify.set_defaults(run=_verify)
 
-    train = sub.add_parser("train", help="train as a TOML config says (see configs/)")
-    train.add_argument("config", nargs="?", help="a TOML config, e.g. configs/digits_mlp1.toml")
+    train = sub.add_parser("train", help="train as a TOML config says (see: handgrad config list)")
+    train.add_argument(
+        "config",
+        nargs="?",
+        help=f"{CONFIG_HELP} (default {DEFAULT}: d2l's MLP on scikit-learn's digits)",
+    )
     train.add_argument(
         "--set",
         action="append",
@@ -238,15 +247,15 @@ def build_parser() -> argparse.ArgumentParser:
     train.set_defaults(run=_train)
 
     evaluate = sub.add_parser("eval", help="evaluate a finished run's parameters on its test split")
-    evaluate.add_argument("run_dir")
+    evaluate.add_argument("run_dir", help="a run folder written by handgrad train")
     evaluate.set_defaults(run=_eval)
 
     memory = sub.add_parser(
         "memory",
         help="memory of a training step vs prediction: counted, and measured in JAX and XLA",
     )
-    memory.add_argument("config")
-    memory.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
+    memory.add_argument("config", help=CONFIG_HELP)
+    memory.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help=SET_HELP)
     memory.add_argument(
         "--batch-size",
         type=int,
@@ -266,7 +275,7 @@ def build_parser() -> argparse.ArgumentParser:
     graph = sub.add_parser(
         "graph", help="draw the computational graph of a config's objective J (from its jaxpr)"
     )
-    graph.add_argument("config", help="a TOML config, e.g. configs/digits_mlp1.toml")
+    graph.add_argument("config", help=CONFIG_HELP)
     graph.add_argument("--out", required=True, help="the image file, .png or .svg")
     graph.add_argument(
         "--set",
@@ -296,12 +305,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     graph.set_defaults(run=_graph)
 
-    config = sub.add_parser("config", help="configs")
-    config_sub = config.add_subparsers(dest="config_command", required=True)
-    show = config_sub.add_parser("show", help="print the resolved config")
-    show.add_argument("config")
-    show.add_argument("--set", action="append", default=[], metavar="KEY=VALUE")
-    show.set_defaults(run=_config_show)
+    add_config_command(sub)
     return parser
 
 
@@ -324,7 +328,8 @@ def _refuse_nul(command: str, args: argparse.Namespace) -> int | None:
     for key, value in vars(args).items():
         values = value if isinstance(value, list) else [value]
         if any(isinstance(v, str) and "\x00" in v for v in values):
-            flag = key if key in ("config", "run_dir") else f"--{key.replace('_', '-')}"
+            positional = key in ("config", "run_dir", "name", "path")
+            flag = key if positional else f"--{key.replace('_', '-')}"
             return _fail(
                 command, f"{flag} holds a NUL character (\\x00), which no path or value may hold"
             )
@@ -351,7 +356,9 @@ def main(argv: list[str] | None = None) -> int:
     code = None
     try:
         args = build_parser().parse_args(argv)
-        name = "config show" if args.command == "config" else args.command
+        name = args.command
+        if name == "config" and args.config_command:
+            name = f"config {args.config_command}"
         signal.signal(signal.SIGINT, _stop_now(name))
         code = _refuse_nul(name, args)
         code = args.run(args) if code is None else code

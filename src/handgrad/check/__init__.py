@@ -35,7 +35,13 @@ from handgrad.check.shapes import gradient_shape, check_gradient_shapes, SHAPE_R
 
 # the grid of every hand gradient, and handgrad verify
 from handgrad.check.grid import Case, cases, select
-from handgrad.check.verify import VerifyRow, check_cases, format_table
+from handgrad.check.verify import (
+    VerifyRow,
+    VerifyTable,
+    iter_check_cases,
+    check_cases,
+    format_table,
+)
 
 __all__ = (
     "check_gradients",
@@ -60,6 +66,8 @@ __all__ = (
     "cases",
     "select",
     "VerifyRow",
+    "VerifyTable",
+    "iter_check_cases",
     "check_cases",
     "format_table",
 )

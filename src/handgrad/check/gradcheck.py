@@ -159,8 +159,8 @@ def check_gradients(
     """Checks ``hand_grad`` against jax.grad, jax.vjp, jax.jvp and finite differences.
 
     Args:
-      objective: J(params, *args, **kwargs) → scalar.
-      hand_grad: (params, *args, **kwargs) → pytree shaped like ``params``.
+      objective: ``J(params, *args, **kwargs)`` → scalar.
+      hand_grad: ``(params, *args, **kwargs)`` → pytree shaped like ``params``.
       params: the point w at which to check; floating leaves are cast to ``dtype``.
       args, kwargs: further arguments of both functions; floating arrays are cast too.
       dtype: float64 (default) or float32, the precision of the hand and autodiff
@@ -172,7 +172,7 @@ def check_gradients(
       fd_step: the step ε > 0 of the central differences.
       num_directions: random directions per leaf for the jvp and fd checks, ≥ 1.
       key: PRNG key for the directions (default ``jax.random.key(0)``).
-      kink_inputs: optional f(params, *args, **kwargs) → pytree of ReLU inputs; a
+      kink_inputs: optional ``f(params, *args, **kwargs)`` → pytree of ReLU inputs; a
         ``KinkWarning`` is issued when a finite-difference step crosses 0 in one.
       raise_on_failure: raise ``GradientCheckError`` when a tolerance is exceeded.
       jit: compile the oracles with ``jax.jit`` (much faster over many directions);

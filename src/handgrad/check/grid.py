@@ -210,11 +210,20 @@ def cases(seed: int = 0) -> list[Case]:
         ]
 
 
-def select(grid: list[Case], **labels: str | None) -> list[Case]:
-    """The cases whose labels (model, activation, loss, dtype) equal the given ones.
+def _matches(label: str, value: str) -> bool:
+    """A label reads the value, or begins with it and then "-" or ":" (mlp-2, module:relu)."""
+    return label == value or (value != "" and label.startswith(value) and label[len(value)] in "-:")
 
-    A label given as None matches every case; "a,b" matches either value. Raises
-    ``ValueError`` for a value that matches no case, listing the values there are.
+
+def select(grid: list[Case], **labels: str | None) -> list[Case]:
+    """The cases whose labels (model, activation, loss, dtype) match the given ones.
+
+    A label matches a value it reads, or one it begins with followed by "-" or ":", as the
+    table's column shows it: "linear" matches linear and linear-q3 (not module:linear),
+    "mlp" matches mlp-2, mlp-3 and mlp-4 (not mlp1), "module" every module:NAME, "relu"
+    only relu (not leaky_relu). A label given as None matches every case; "a,b" matches
+    either value. Raises ``ValueError`` for a value that matches no case, listing the values
+    there are.
     """
     for field, wanted in labels.items():
         if wanted is None:
@@ -222,7 +231,7 @@ def select(grid: list[Case], **labels: str | None) -> list[Case]:
         there = sorted({str(getattr(case, field)) for case in grid})
         values = [w.strip() for w in wanted.split(",")]
         for value in values:
-            if value not in there:
+            if not any(_matches(label, value) for label in there):
                 raise ValueError(f"no case has {field} {value!r}; choose from {there}")
-        grid = [case for case in grid if str(getattr(case, field)) in values]
+        grid = [c for c in grid if any(_matches(str(getattr(c, field)), v) for v in values)]
     return grid
