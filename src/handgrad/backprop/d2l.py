@@ -93,7 +93,21 @@ def mlp1_backward(
     activation: str = "relu",
     loss: str = "softmax_cross_entropy",
 ) -> MLP1Backward:
-    """Backward pass for one sample, the text's formulas with column vectors."""
+    r"""Backward pass for one sample, the text's formulas with column vectors.
+
+    .. math::
+
+        \frac{\partial J}{\partial o} &= \frac{\partial l}{\partial o}
+        \quad \Big(\frac{\partial J}{\partial L} = 1\Big) \\
+        \frac{\partial J}{\partial W^{(2)}} &=
+            \frac{\partial J}{\partial o}\, h^{\top} + \lambda W^{(2)} \\
+        \frac{\partial J}{\partial h} &= W^{(2)\top} \frac{\partial J}{\partial o} \\
+        \frac{\partial J}{\partial z} &= \frac{\partial J}{\partial h} \odot \phi'(z) \\
+        \frac{\partial J}{\partial W^{(1)}} &=
+            \frac{\partial J}{\partial z}\, x^{\top} + \lambda W^{(1)} \\
+        \frac{\partial J}{\partial b^{(1)}} &= \frac{\partial J}{\partial z}
+        \quad \text{(exercise 2; the bias is not penalised)}
+    """
     dphi = get_activation(activation).dphi
     W1, W2 = params["W1"], params["W2"]
     lam = jnp.asarray(lam, W1.dtype)
@@ -128,7 +142,8 @@ def mlp1_backward_batch(
     activation: str = "relu",
     loss: str = "softmax_cross_entropy",
 ) -> MLP1Backward:
-    """Backward pass for a row-major batch: one matrix product per formula."""
+    """Backward pass for a row-major batch: one matrix product per formula (written out
+    in ``mlp1_hand_grads``)."""
     dphi = get_activation(activation).dphi
     W1, W2 = params["W1"], params["W2"]
     lam = jnp.asarray(lam, W1.dtype)
@@ -179,7 +194,23 @@ def mlp1_hand_grads(
     activation: str = "relu",
     loss: str = "softmax_cross_entropy",
 ) -> Params:
-    """∂J/∂w for ``handgrad.mlp1_objective``, by the batched hand formulas only.
+    r"""∂J/∂w for ``handgrad.mlp1_objective``, by the batched hand formulas only.
+
+    For P samples stacked as rows (X ∈ ℝ^{P×d}; Z, H ∈ ℝ^{P×h}; O ∈ ℝ^{P×q}) and
+    J = 1/P Σ_p l(o[p], y[p]) + λ/2 (‖W⁽¹⁾‖²_F + ‖W⁽²⁾‖²_F), d2l's formulas become one
+    matrix product each (``mlp1_backward_batch``; 1/P enters once, λ once):
+
+    .. math::
+
+        \frac{\partial J}{\partial O} &= \frac{1}{P}\,\frac{\partial l}{\partial O} \\
+        \frac{\partial J}{\partial W^{(2)}} &=
+            \Big(\frac{\partial J}{\partial O}\Big)^{\top} H + \lambda W^{(2)} \\
+        \frac{\partial J}{\partial H} &= \frac{\partial J}{\partial O}\, W^{(2)} \\
+        \frac{\partial J}{\partial Z} &= \frac{\partial J}{\partial H} \odot \phi'(Z) \\
+        \frac{\partial J}{\partial W^{(1)}} &=
+            \Big(\frac{\partial J}{\partial Z}\Big)^{\top} X + \lambda W^{(1)} \\
+        \frac{\partial J}{\partial b^{(1)}} &= \sum_p \frac{\partial J}{\partial Z}[p]
+        \quad \text{(with a bias, d2l's exercise 2)}
 
     Takes the same arguments as ``mlp1_objective`` and returns a dict with the same
     keys and shapes as ``params``. Jit it with ``static_argnames=("activation", "loss")``.

@@ -20,7 +20,16 @@ from handgrad.models.linear import as_linear_inputs
 
 
 def linear_hand_grad(w: ArrayLike, X: ArrayLike, Y: ArrayLike) -> jax.Array:
-    """∂L(S, w)/∂w by the hand formula (module docstring), with no autodiff inside."""
+    r"""∂L(S, w)/∂w by the hand formula, with no autodiff inside.
+
+    For the rows of X ∈ ℝ^{P×d} and L(S, w) = 1/P Σ_p ‖y[p] − G(x[p], w)‖²:
+
+    .. math::
+
+        \frac{\partial L(S, w)}{\partial w} = \frac{2}{P}\, X^{\top} (X w - y)
+        \qquad\text{or, for } W \in \mathbb{R}^{q \times d}:\quad
+        \frac{\partial L(S, W)}{\partial W} = \frac{2}{P}\, (X W^{\top} - Y)^{\top} X
+    """
     w, X, Y = as_linear_inputs(w, X, Y)
     P = X.shape[0]
     residual = X @ w.T - Y  # ȳ − y for every sample: (P,) or (P, q)

@@ -187,7 +187,7 @@ def module_stack_diagram(
     path: Path = None,
 ) -> Figure:
     """The multi-stage graph of ``handgrad.backprop.stack_forward``: z_{k+1} = f_k(z_k, w_k)
-    for the library's ``Module``s, then c = C(y, z_K); on each module's two inputs its two
+    for each ``Module`` of the library, then c = C(y, z_K); on each module's two inputs its two
     Jacobians ∂z_{k+1}/∂z_k and ∂z_{k+1}/∂w_k, which backprop multiplies
     (∂c/∂z_k = ∂c/∂z_{k+1} ∂z_{k+1}/∂z_k, ∂c/∂w_k = ∂c/∂z_{k+1} ∂z_{k+1}/∂w_k).
 

@@ -57,7 +57,7 @@ def hvp(grad_fn: Callable[..., Any], params: Any, v: Any, *args, **kwargs) -> An
     """H v = d/dε grad_fn(params + εv, …) at ε = 0, by forward mode over ``grad_fn``.
 
     Args:
-      grad_fn: any gradient function (params, *args, **kwargs) → pytree like params:
+      grad_fn: any gradient function ``(params, *args, **kwargs)`` → pytree like params:
         ``jax.grad(J)`` (forward over reverse) or a hand backward pass.
       params, v: the point and the direction, pytrees of the same shapes.
 
