@@ -11,7 +11,7 @@ $(VENV)/.installed: pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test,dev]'
 	touch $@
 
-train: $(VENV)/.installed  ## train d2l's MLP on the embedded digits data (the default, configs/digits_mlp1.toml)
+train: $(VENV)/.installed  ## train d2l's MLP on scikit-learn's digits (the default, the shipped config digits_mlp1)
 	$(BIN)/handgrad train
 
 verify: $(VENV)/.installed  ## check every hand gradient against autodiff and finite differences
@@ -46,4 +46,4 @@ docs: $(VENV)/.docs  ## build the documentation site into site/ (offline)
 	$(BIN)/sphinx-build -E -W --keep-going -q -b html -c docs -d docs/_build/doctrees . site
 
 clean:
-	rm -rf $(VENV) .pytest_cache .hypothesis site docs/_build
+	rm -rf $(VENV) .pytest_cache .hypothesis site site-screenshots docs/_build

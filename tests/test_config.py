@@ -85,7 +85,7 @@ def test_overrides_are_typed():
         ({"model": {"hidden": [8, 8]}}, [], r"model.name = 'mlp1' has one hidden layer"),
         ({"optim": {"name": "newton"}}, [], r"needs model.name = 'linear'"),
         ({"model": "mlp"}, [], r"\[model\] must be a table"),
-        ({}, ["optim"], r"--set expects key=value"),
+        ({}, ["optim"], r"--set optim: expects key=value"),
         ({}, ["optim=3"], r"optim is a section"),
         ({}, ["seed.x=3"], r"seed is not a section"),
     ],
@@ -107,3 +107,33 @@ def test_one_override_may_be_a_single_string():
     DEFAULT = os.path.join(ROOT, "configs", "digits_mlp1.toml")
     assert load_config(DEFAULT, "optim.steps=5").optim.steps == 5
     assert load_config(DEFAULT, ["optim.steps=6", "optim.lr=0.5"]).optim.lr == 0.5
+
+
+@pytest.mark.parametrize(
+    "table, overrides, message, override",
+    [
+        ({}, ["optim.steps=5", "optim.lrr=1"], "--set optim.lrr=1: unknown config key 'optim.lrr'", "optim.lrr=1"),
+        ({}, ["optim.lr=-1", "optim.steps=5"], "--set optim.lr=-1: optim.lr must be > 0", "optim.lr=-1"),
+        ({}, ["optim.momentum=0.5"], "--set optim.momentum=0.5: optim.momentum applies only", "optim.momentum=0.5"),
+        ({"optim": {"momentum": 0.5}}, ["optim.lr=0.5"], "optim.momentum applies only", None),  # the file's
+        ({"optim": {"lr": -1}}, ["optim.steps=5"], "optim.lr must be > 0", None),
+    ],
+)  # fmt: skip
+def test_a_fault_is_said_of_the_override_that_brings_it(
+    table, overrides, message, override, tmp_path
+):
+    with pytest.raises(ConfigError) as err:
+        config_from_table(table, overrides)
+    assert str(err.value).startswith(message) and err.value.override == override
+    path = tmp_path / "c.toml"
+    path.write_text(dump_config(config_from_table({})) if not table else "")
+    if table:
+        path.write_text(
+            "\n".join(
+                f"[{s}]\n" + "\n".join(f"{k} = {v}" for k, v in t.items()) for s, t in table.items()
+            )
+        )
+    with pytest.raises(ConfigError) as err:
+        load_config(str(path), overrides, label="mine (shipped config)")
+    said = str(err.value)
+    assert said.startswith(message if override else f"mine (shipped config): {message}"), said

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import argparse
 
-from handgrad.cli_errors import guarded, subcommands
+from handgrad.cli_errors import command, guarded, subcommands
 
 CONFIG_HELP = "a TOML config file, or a shipped config's name (see: handgrad config list)"
 SET_HELP = "override a field, e.g. optim.lr=0.05 (repeat for several)"
@@ -17,21 +17,21 @@ SET_HELP = "override a field, e.g. optim.lr=0.05 (repeat for several)"
 
 def config_list(args: argparse.Namespace) -> int:
     """Prints ``NAME  description`` for each shipped config."""
-    from handgrad.shipped import describe, shipped_names
+    from handgrad.shipped import shipped_names, summary_line
 
     names = shipped_names()
     width = max(map(len, names))
     # one write, as config show does: a reader that stops early (| head) breaks no pipe
-    print("\n".join(f"{name:<{width}}  {describe(name)}" for name in names))
+    print("\n".join(f"{name:<{width}}  {summary_line(name)}" for name in names))
     return 0
 
 
 def config_show(args: argparse.Namespace) -> int:
     """Prints the config ``args.config`` with ``args.set`` applied, as TOML that loads back."""
-    from handgrad.shipped import resolve_config
-    from handgrad.training.config import dump_config, load_config
+    from handgrad.cli_commands import read_config
+    from handgrad.training.config import dump_config
 
-    print(dump_config(load_config(resolve_config(args.config), args.set)), end="")
+    print(dump_config(read_config(args.config, args.set, run=False)), end="")
     return 0
 
 
@@ -59,17 +59,17 @@ def _run(name: str, work):
 
 def add_config_command(sub) -> None:
     """Adds ``config`` with its subcommands ``list``, ``show`` and ``init`` to ``sub``."""
-    config = sub.add_parser("config", help="the shipped configs: list, show or write one out")
+    config = command(sub, "config", help="the shipped configs: list, show or write one out")
     config_sub = subcommands(config, "config_command", "SUBCOMMAND", "what to do with configs")
-    listing = config_sub.add_parser("list", help="the shipped configs, each with what it trains")
+    listing = command(config_sub, "list", help="the shipped configs, each with what it trains")
     listing.set_defaults(run=_run("list", config_list))
-    show = config_sub.add_parser(
-        "show", help="print a config with every field its run uses (defaults filled in)"
+    show = command(
+        config_sub, "show", help="print a config with every field its run uses (defaults filled in)"
     )
     show.add_argument("config", help=CONFIG_HELP)
     show.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help=SET_HELP)
     show.set_defaults(run=_run("show", config_show))
-    init = config_sub.add_parser("init", help="write a shipped config out to edit")
+    init = command(config_sub, "init", help="write a shipped config out to edit")
     init.add_argument("name", help="a shipped config, e.g. digits_mlp1 (see: handgrad config list)")
     init.add_argument(
         "path", nargs="?", help="the file to write (default ./NAME.toml); never overwritten"

@@ -44,8 +44,7 @@ def fail(command: str, message: object) -> int:
 def guarded(command: str, work: Callable[[], int]) -> int:
     """Runs ``work()``; bad input and file-system faults become one line and status 2,
     Ctrl-C one line and status 130."""
-    from handgrad._interrupt import Interrupted
-    from handgrad.training.run_folder import describe
+    from handgrad._interrupt import Interrupted  # light; what names a fault loads JAX, so late
 
     try:
         return work()
@@ -57,6 +56,8 @@ def guarded(command: str, work: Callable[[], int]) -> int:
         print(f"handgrad {command}: interrupted: nothing was saved", file=sys.stderr)
         return 130
     except OSError as err:  # the whole family: a folder for a file, no space, no permission…
+        from handgrad.training.run_folder import describe
+
         return fail(command, describe(err))
     except bad_input_types() as err:
         return fail(command, err)
@@ -75,3 +76,9 @@ def subcommands(parser: argparse.ArgumentParser, dest: str, metavar: str, help: 
 
     parser.set_defaults(run=missing)
     return sub
+
+
+def command(sub, name: str, *, help: str, **kwargs) -> argparse.ArgumentParser:
+    """``sub.add_parser(name)`` whose ``--help`` opens with what the command does: the line
+    ``handgrad --help`` lists it with, as a sentence."""
+    return sub.add_parser(name, help=help, description=help[0].upper() + help[1:] + ".", **kwargs)

@@ -2,26 +2,31 @@
 
 The TOML files live in ``handgrad/configs/`` (in a checkout, top-level ``configs/`` links
 there) and are read with ``importlib.resources``, never from the working directory. Each
-file opens with a comment whose first sentence describes it (``describe``). This module
+file opens with a comment whose first sentence describes it (``summary_line``). This module
 imports neither JAX nor the schema, so ``handgrad --help`` stays quick; its errors are
 ``ConfigError``, imported when one is raised.
 
 ``resolve_config`` is the rule every ``CONFIG`` argument of the ``handgrad`` command
 follows: a file that exists is used as given; otherwise a shipped name (``digits_mlp1`` or
-``digits_mlp1.toml``) means the packaged file.
+``digits_mlp1.toml``) means the packaged file, and messages call it as typed
+(``config_label``: ``digits_mlp1 (shipped config)``), never by its path inside the package.
+An empty name is refused, an unknown one is offered the closest shipped name.
 
 >>> "digits_mlp1" in shipped_names()
 True
->>> describe("digits_mlp1")
+>>> summary_line("digits_mlp1")
 "d2l's one-hidden-layer MLP on scikit-learn's digits, minibatch SGD on hand-derived gradients."
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from importlib import resources
 from importlib.abc import Traversable
+
+from handgrad.names import did_you_mean, empty
 
 DEFAULT = "digits_mlp1"  # what ``handgrad train`` with no CONFIG trains: d2l's MLP on digits
 _SENTENCE_END = re.compile(r"\.(\s|$)")
@@ -50,15 +55,19 @@ def shipped_text(name: str) -> str:
     """The text of the shipped config ``name`` (``digits_mlp1`` or ``digits_mlp1.toml``).
 
     Raises:
-      ConfigError: when no config of that name ships; the message lists those that do.
+      ConfigError: when no config of that name ships (with the closest, if one is close),
+        or the name is empty; the message lists those that do.
     """
+    refused = empty(name, "config name", f"a shipped config's name ({_listing()})")
+    if refused:
+        raise _config_error(refused)
     found = _shipped_file(name)
     if found is None:
-        raise _config_error(f"{name}: not a shipped config ({_listing()})")
+        raise _config_error(f"{name}: not a shipped config{_close(name)} ({_listing()})")
     return found.read_text(encoding="utf-8")
 
 
-def describe(name: str) -> str:
+def summary_line(name: str) -> str:
     """The first sentence of the comment that opens the shipped config ``name``."""
     comment = []
     for line in shipped_text(name).splitlines():
@@ -72,6 +81,14 @@ def describe(name: str) -> str:
 
 def _listing() -> str:
     return "shipped: " + ", ".join(shipped_names())
+
+
+def _close(arg: str) -> str:
+    """A did-you-mean for ``arg``: ``configs/digits_mlp1.toml`` typed where no checkout is
+    suggests ``digits_mlp1``, ``digits_mlp`` suggests the closest shipped name."""
+    stem = os.path.basename(arg).removesuffix(".toml")
+    names = shipped_names()
+    return f"; did you mean '{stem}'?" if stem in names else did_you_mean(stem, names)
 
 
 def _config_error(message: str) -> Exception:
@@ -91,10 +108,9 @@ def resolve_config(arg: str) -> str:
       ConfigError: when ``arg`` is neither a file nor a shipped name; the one-line message
         names ``arg`` and lists the shipped names.
     """
-    if not arg.strip():
-        raise _config_error(
-            f"{arg!r}: an empty CONFIG; give a file or a shipped name ({_listing()})"
-        )
+    refused = empty(arg, "CONFIG", f"a file or a shipped name ({_listing()})")
+    if refused:
+        raise _config_error(refused)
     if os.path.exists(arg) and not os.path.isdir(arg):
         return arg
     found = _shipped_file(arg)
@@ -102,7 +118,42 @@ def resolve_config(arg: str) -> str:
         return os.fspath(found)  # a wheel installs as files: the resource is a real path
     if os.path.isdir(arg):
         return arg
-    raise _config_error(f"{arg}: no such config file, nor a shipped config name ({_listing()})")
+    raise _config_error(
+        f"{arg}: no such config file, nor a shipped config name{_close(arg)} ({_listing()})"
+    )
+
+
+def notice(arg: str) -> str | None:
+    """A note for the user when ``arg`` could be read two ways, else None: a shipped name
+    while ``./NAME.toml`` exists here (the shipped config is used, as the name always
+    means), or ``NAME.toml`` that is no file here (the shipped config of that name is used).
+
+    >>> notice("digits_mlp1.toml") if not os.path.exists("digits_mlp1.toml") else None
+    'digits_mlp1.toml: no such file here; using the shipped config digits_mlp1'
+    """
+    if os.path.exists(arg) or _shipped_file(arg) is None:
+        return None
+    stem = arg.removesuffix(".toml")
+    if arg.endswith(".toml"):
+        return f"{arg}: no such file here; using the shipped config {stem}"
+    if os.path.isfile(f"{stem}.toml"):
+        return (
+            f"{arg}: using the shipped config; ./{stem}.toml here is not used "
+            f"(give {stem}.toml for that file)"
+        )
+    return None
+
+
+def config_label(arg: str) -> str:
+    """What messages call the config ``arg`` names: ``arg`` for a file, ``arg (shipped
+    config)`` for a shipped name, whose file inside the package the user never wrote.
+
+    >>> config_label("digits_mlp1")
+    'digits_mlp1 (shipped config)'
+    """
+    if os.path.exists(arg) and not os.path.isdir(arg):
+        return arg
+    return f"{arg} (shipped config)" if _shipped_file(arg) is not None else arg
 
 
 def write_shipped(name: str, path: str | None = None) -> str:
@@ -110,22 +161,36 @@ def write_shipped(name: str, path: str | None = None) -> str:
 
     ``path`` defaults to ``./NAME.toml``; a folder receives ``NAME.toml``. An existing file
     is never overwritten: the file is created exclusively, so nothing is lost even when
-    another process writes the same path meanwhile.
+    another process writes the same path meanwhile. The text is written, flushed and closed
+    inside one guard: when any of them fails (a full disk reports at close), the partial
+    file is removed, so a retry finds no empty ``NAME.toml`` in its way.
 
     Raises:
-      ConfigError: when no config ``name`` ships.
+      ConfigError: when no config ``name`` ships, or ``name`` is empty.
+      ValueError: when ``path`` is empty (``None`` means the default).
       FileExistsError: when the target exists; its ``filename`` is the target.
-      OSError: when the target cannot be written (no such folder, no permission, …).
+      OSError: when the target cannot be written (no such folder, no permission, a full
+        disk); its ``filename`` is the target.
     """
     text = shipped_text(name)
+    refused = empty(path, "PATH", "a file or folder to write, or leave PATH out for ./NAME.toml")
+    if refused:
+        raise ValueError(refused)
     stem = name.removesuffix(".toml")
     target = path or f"{stem}.toml"
     if os.path.isdir(target):
         target = os.path.join(target, f"{stem}.toml")
-    with open(target, "x", encoding="utf-8") as f:
-        try:
+    f = open(target, "x", encoding="utf-8")  # closed inside the guard: close can fail too
+    try:
+        with f:
             f.write(text)
-        except BaseException:  # a full disk: no half-written config is left behind
+            f.flush()
+    except BaseException as err:  # no half-written (or empty) config is left behind
+        with contextlib.suppress(OSError):
             os.remove(target)
-            raise
+        if isinstance(err, OSError):
+            from handgrad.training.run_folder import named
+
+            raise named(err, target) from None
+        raise
     return target

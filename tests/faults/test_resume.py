@@ -147,3 +147,18 @@ def test_a_torn_metrics_line_never_blocks_a_resume_and_step_0_is_never_written_t
         f.write("\n".join([rows[0], "{garbage", *rows[1:]]) + "\n")
     err = fails(capsys, "train", "--resume", run, "--set", "optim.steps=400")
     assert f"{metrics}, line 2: not a metrics row" in err
+
+
+def test_a_checkpoint_hashed_with_empty_data_options_still_resumes():
+    # Checkpoints written before config_fields hid data.options (digits takes none) hashed
+    # it as {}: the identity a resume compares keeps it, so those runs still resume.
+    import hashlib
+
+    from handgrad.training.config import config_fields, load_config
+    from handgrad.training.resume import SAFE_ON_RESUME, fingerprint, identity
+
+    cfg = load_config(DEFAULT)
+    assert "data.options" not in config_fields(cfg)  # hidden where it means nothing
+    before = {**config_fields(cfg), "data.options": {}}  # the fields as they were saved
+    text = json.dumps({k: v for k, v in before.items() if k not in SAFE_ON_RESUME}, sort_keys=True)
+    assert fingerprint(identity(cfg)) == hashlib.sha256(text.encode()).hexdigest()

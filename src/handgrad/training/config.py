@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import difflib
 import math
 import os
 import stat
@@ -26,6 +25,7 @@ from typing import Any
 import numpy as np
 
 from handgrad.data.dataset import check_options
+from handgrad.names import did_you_mean
 from handgrad.training.config_dump import dump_config
 from handgrad.training.schema import (
     APPLIES,
@@ -60,8 +60,7 @@ def _fields(cls) -> dict[str, Any]:
 
 
 def _unknown(key: str, where: str, allowed) -> ConfigError:
-    close = difflib.get_close_matches(key, list(allowed), n=1)
-    hint = f"; did you mean '{where}{close[0]}'?" if close else ""
+    hint = did_you_mean(key, allowed, prefix=where)
     name = _short(f"{where}{key}")
     return ConfigError(f"unknown config key {name}{hint} (allowed: {sorted(allowed)})")
 
@@ -207,39 +206,54 @@ def apply_overrides(table: dict, overrides: list[str]) -> dict:
     """``key=value`` overrides applied to a raw TOML table (checked when it is built).
 
     ``overrides`` is a list of ``"key=value"`` strings; a single string is one override.
+
+    Raises:
+      ConfigError: for an override that names no field; the message starts with
+        ``--set ITEM:`` and ``override`` is the item.
     """
     if not isinstance(table, dict):
         raise ConfigError(f"a config must be a table, got {_describe(table)}")
     table = {k: dict(v) if isinstance(v, dict) else v for k, v in table.items()}
     for item in [overrides] if isinstance(overrides, str) else list(overrides):
-        if not isinstance(item, str) or "=" not in item:
-            raise ConfigError(f"--set expects key=value, got {item!r}")
-        key, text = item.split("=", 1)
-        parts = key.strip().split(".")
-        node, cls = table, Config
-        for depth, part in enumerate(parts):
-            kinds = _fields(cls)
-            if part not in kinds:
-                raise _unknown(part, "".join(p + "." for p in parts[:depth]), kinds)
-            if depth == len(parts) - 1:
-                if dataclasses.is_dataclass(kinds[part]):
-                    raise ConfigError(f"--set {key}: {key} is a section; set one of its keys")
-                node[part] = _parse_value(text)
-            else:
-                if not dataclasses.is_dataclass(kinds[part]):
-                    raise ConfigError(
-                        f"--set {key}: {'.'.join(parts[: depth + 1])} is not a section"
-                    )
-                node = node.setdefault(part, {})
-                if not isinstance(node, dict):
-                    raise ConfigError(f"[{part}] must be a table, got {_describe(node)}")
-                cls = kinds[part]
+        try:
+            _apply_one(table, item)
+        except ConfigError as err:
+            raise _from_override(item, err) from None
     return table
 
 
-def config_from_table(table: dict, overrides: list[str] = ()) -> Config:
-    """A validated ``Config`` from a TOML table and ``key=value`` overrides."""
-    table = apply_overrides(table, overrides)
+def _from_override(item: Any, err: ConfigError) -> ConfigError:
+    """``err`` said of the ``--set`` item it comes from, not of the file."""
+    shown = item if isinstance(item, str) and len(item) <= 80 else _short(item)
+    blamed = ConfigError(f"--set {shown}: {err}")
+    blamed.override = item if isinstance(item, str) else repr(item)
+    return blamed
+
+
+def _apply_one(table: dict, item: Any) -> None:
+    if not isinstance(item, str) or "=" not in item:
+        raise ConfigError(f"expects key=value, got {_short(item)}")
+    key, text = item.split("=", 1)
+    parts = key.strip().split(".")
+    node, cls = table, Config
+    for depth, part in enumerate(parts):
+        kinds = _fields(cls)
+        if part not in kinds:
+            raise _unknown(part, "".join(p + "." for p in parts[:depth]), kinds)
+        if depth == len(parts) - 1:
+            if dataclasses.is_dataclass(kinds[part]):
+                raise ConfigError(f"{key} is a section; set one of its keys")
+            node[part] = _parse_value(text)
+        else:
+            if not dataclasses.is_dataclass(kinds[part]):
+                raise ConfigError(f"{'.'.join(parts[: depth + 1])} is not a section")
+            node = node.setdefault(part, {})
+            if not isinstance(node, dict):
+                raise ConfigError(f"[{part}] must be a table, got {_describe(node)}")
+            cls = kinds[part]
+
+
+def _validated(table: dict) -> Config:
     cfg = _build(Config, table)
     _check_applies(cfg, table)
     _check_together(cfg)
@@ -247,39 +261,80 @@ def config_from_table(table: dict, overrides: list[str] = ()) -> Config:
     return cfg
 
 
-def load_config(path: str, overrides: list[str] = ()) -> Config:
+def _culprit(table: dict, items: list, err: ConfigError) -> Any:
+    """The override after which the fault ``err`` first appears, or None when the table
+    already has it without any override (the fault is the file's)."""
+    for k in range(len(items) + 1):
+        try:
+            _validated(apply_overrides(table, items[:k]))
+        except ConfigError as seen:
+            if str(seen) == str(err):
+                return items[k - 1] if k else None
+    return items[-1]
+
+
+def config_from_table(table: dict, overrides: list[str] = ()) -> Config:
+    """A validated ``Config`` from a TOML table and ``key=value`` overrides.
+
+    Raises:
+      ConfigError: naming the field and what is allowed; a fault that an override brings
+        starts with ``--set ITEM:`` and has ``override`` set to the item.
+    """
+    items = [overrides] if isinstance(overrides, str) else list(overrides)
+    merged = apply_overrides(table, items)
+    try:
+        return _validated(merged)
+    except ConfigError as err:
+        culprit = _culprit(table, items, err) if items else None
+        if culprit is None:
+            raise
+        raise _from_override(culprit, err) from None
+
+
+def load_config(path: str, overrides: list[str] = (), *, label: str | None = None) -> Config:
     """Reads, overrides and validates a TOML config file.
+
+    Args:
+      path: the file.
+      overrides: ``key=value`` strings, as ``--set`` gives them.
+      label: what messages call the file (default ``path``): the CLI passes
+        ``digits_mlp1 (shipped config)`` for a shipped config, whose path inside the
+        installed package the user never wrote.
 
     Raises:
       ConfigError: for a missing, unreadable or malformed file (not UTF-8, not TOML), or
-        anything the schema rejects; the message starts with the file's path.
+        anything the schema rejects; the message starts with ``label``, or with
+        ``--set ITEM:`` when the fault comes from an override.
     """
+    name = path if label is None else label
     try:
         with open(path, "rb") as f:
             if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-                raise ConfigError(f"{path}: not a regular file (a device, pipe or socket)")
+                raise ConfigError(f"{name}: not a regular file (a device, pipe or socket)")
             raw = f.read(MAX_CONFIG_BYTES + 1)
     except FileNotFoundError:
-        raise ConfigError(f"{path}: no such config file") from None
+        raise ConfigError(f"{name}: no such config file") from None
     except IsADirectoryError:
-        raise ConfigError(f"{path}: is a folder, not a config file") from None
+        raise ConfigError(f"{name}: is a folder, not a config file") from None
     except OSError as err:
-        raise ConfigError(f"{path}: cannot be read ({err.strerror or err})") from None
+        raise ConfigError(f"{name}: cannot be read ({err.strerror or err})") from None
     if len(raw) > MAX_CONFIG_BYTES:
         raise ConfigError(
-            f"{path}: larger than {MAX_CONFIG_BYTES // 2**20} MiB, too large for a config"
+            f"{name}: larger than {MAX_CONFIG_BYTES // 2**20} MiB, too large for a config"
         )
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
         raise ConfigError(
-            f"{path}: not UTF-8 text (byte 0x{raw[err.start]:02x} at offset {err.start})"
+            f"{name}: not UTF-8 text (byte 0x{raw[err.start]:02x} at offset {err.start})"
         ) from None
     try:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path}: not valid TOML ({err})") from None
+        raise ConfigError(f"{name}: not valid TOML ({err})") from None
     try:
         return config_from_table(table, overrides)
     except ConfigError as err:
-        raise ConfigError(f"{path}: {err}") from None
+        if err.override is not None:
+            raise  # the message names the --set item, not the file
+        raise ConfigError(f"{name}: {err}") from None

@@ -32,8 +32,14 @@ SAFE_ON_RESUME = ("optim.steps", "train.chunk", "train.verify_every", "checkpoin
 
 
 def identity(cfg: Config) -> dict[str, Any]:
-    """The fields that make a run the run it is: all but ``SAFE_ON_RESUME``."""
-    return {k: v for k, v in config_fields(cfg).items() if k not in SAFE_ON_RESUME}
+    """The fields that make a run the run it is: all but ``SAFE_ON_RESUME``.
+
+    ``data.options`` is always among them, also where ``config_fields`` leaves it out (a data
+    set that takes no options): checkpoints have always been identified with it, so a run
+    saved before that field was hidden still resumes.
+    """
+    fields = {"data.options": cfg.data.options, **config_fields(cfg)}
+    return {k: v for k, v in fields.items() if k not in SAFE_ON_RESUME}
 
 
 def fingerprint(fields: dict[str, Any]) -> str:

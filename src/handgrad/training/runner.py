@@ -261,7 +261,10 @@ def _has_step(metrics_path: str, step: int) -> bool:
 def _progress(total: int, initial: int):
     from tqdm import tqdm
 
-    return tqdm(total=total, initial=initial, desc="train", unit="step", dynamic_ncols=True)
+    # disable=None: drawn only on a terminal, so a piped or logged run gets no \r frames
+    return tqdm(
+        total=total, initial=initial, desc="train", unit="step", dynamic_ncols=True, disable=None
+    )
 
 
 def finish(cfg: Config, s: Setup, state: RunState, run_dir: str, evaluate) -> dict:

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any
 
-from handgrad.data.dataset import DATASETS, FROM_FILES, GENERATED
+from handgrad.data.dataset import DATASETS, FROM_FILES, GENERATED, dataset_options
 from handgrad.models.activations import ACTIVATIONS
 from handgrad.models.costs import COSTS
 
@@ -23,11 +23,19 @@ MAX_LAYERS = 1024  # hidden layers; each is traced and compiled
 
 
 class ConfigError(ValueError):
-    """A config file or override that does not fit the schema."""
+    """A config file or override that does not fit the schema.
+
+    ``override`` is the ``--set`` item (``"optim.lrr=1"``) the fault comes from, or None
+    when the fault is the file's (or the table's) own.
+    """
+
+    override: str | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
 class DataConfig:
+    """The ``[data]`` section: the data set by name, its test split and standardisation."""
+
     name: str = "digits"
     path: str = ""  # the folder of the IDX files, for mnist and fashion_mnist
     test_fraction: float = 0.2
@@ -37,6 +45,8 @@ class DataConfig:
 
 @dataclass(frozen=True, kw_only=True)
 class ModelConfig:
+    """The ``[model]`` section: the model, its hidden widths, activation, bias, loss and λ."""
+
     name: str = "mlp1"
     hidden: list = field(default_factory=lambda: [256])  # hidden widths (mlp1: exactly one)
     activation: str = "relu"
@@ -47,6 +57,8 @@ class ModelConfig:
 
 @dataclass(frozen=True, kw_only=True)
 class OptimConfig:
+    """The ``[optim]`` section: the update rule, its learning rate, the steps and batch size."""
+
     name: str = "sgd"
     lr: float = 0.1
     steps: int = 1000
@@ -56,6 +68,8 @@ class OptimConfig:
 
 @dataclass(frozen=True, kw_only=True)
 class TrainConfig:
+    """The ``[train]`` section: the gradient source, the dtype, the chunk and the checks."""
+
     grad: str = "hand"
     dtype: str = "float32"
     chunk: int = 100  # steps per compiled lax.scan; progress and metrics once per chunk
@@ -66,6 +80,8 @@ class TrainConfig:
 
 @dataclass(frozen=True, kw_only=True)
 class CheckpointConfig:
+    """The ``[checkpoint]`` section: how often a checkpoint is written."""
+
     every: int = 500  # steps between checkpoints (a final one is always written)
 
 
@@ -143,8 +159,18 @@ def applies(cfg: Config, path: str) -> bool:
 OFF = {"train.verify_every": 0}  # a field set to "off" is allowed where it does not apply
 
 
+def _used(cfg: Config, path: str) -> bool:
+    """Whether the run uses field ``path``: it applies, and ``data.options`` only for a data
+    set whose generator takes options (scikit-learn's digits takes none, so a digits config
+    shows no ``options = {}``; the field may still be given, empty, as it always could)."""
+    if path == "data.options" and not dataset_options(cfg.data.name):
+        return False
+    return applies(cfg, path)
+
+
 def config_fields(cfg: Config) -> dict[str, Any]:
-    """The fields that apply to the run ``cfg`` describes, flat and in ``dump_config``'s order.
+    """The fields the run ``cfg`` describes uses, flat and in ``dump_config``'s order: those
+    that apply (``APPLIES``), and ``data.options`` only where the data set takes options.
 
     >>> config_fields(Config())["optim.lr"], "optim.momentum" in config_fields(Config())
     (0.1, False)
@@ -155,6 +181,6 @@ def config_fields(cfg: Config) -> dict[str, Any]:
         if dataclasses.is_dataclass(value):
             for f in dataclasses.fields(value):
                 path = f"{section.name}.{f.name}"
-                if applies(cfg, path):
+                if _used(cfg, path):
                     fields[path] = getattr(value, f.name)
     return fields
