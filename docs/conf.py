@@ -4,7 +4,8 @@ The sources are the repository itself, so the README's links (``notebooks/…``,
 ``benchmarks/README.md``) resolve to the rendered pages: the build runs as
 ``sphinx-build -c docs . site``. Nothing is fetched, at build time or when a page is read: the
 theme is furo (fully local) and MathJax 2.7 is served from ``_static/mathjax``. The hooks
-(navigation, API pages, the MathJax copy) are in ``_ext/handgrad_site.py``.
+(navigation, API pages, the MathJax copy) are in ``_ext/handgrad_site.py``; the links from
+the plain-Markdown pages' backticked names to the API reference in ``_ext/handgrad_links.py``.
 """
 
 import sys
@@ -22,6 +23,7 @@ extensions = [
     "sphinx.ext.mathjax",
     "myst_nb",
     "handgrad_site",
+    "handgrad_links",
 ]
 
 # The landing page is the README (its page is copied to index.html).
@@ -45,6 +47,9 @@ exclude_patterns = [
     "**/.ipynb_checkpoints",
 ]
 
+# A fence without a language is shown as plain text (tables, outputs), not as Python.
+highlight_language = "none"
+
 # Notebooks are shown with their committed outputs, never re-executed.
 nb_execution_mode = "off"
 myst_enable_extensions = ["dollarmath", "amsmath", "colon_fence", "deflist"]
@@ -53,14 +58,29 @@ myst_heading_anchors = 3
 # The API reference: docstrings are Google style and carry the formulas.
 autodoc_member_order = "bysource"  # a package's __all__ order: grouped by topic
 autodoc_typehints = "signature"
-autodoc_type_aliases = {"ArrayLike": "ArrayLike"}  # its name, not its 10-member union
+autodoc_type_aliases = {
+    "ArrayLike": "ArrayLike",  # its name, not its 10-member union
+    # a NamedTuple field's annotation is read as written; these lead to the documented class
+    "Column": "handgrad.check.verify.Column",
+    "Variable": "handgrad.exercises.computational_graph.Variable",
+    "Operator": "handgrad.exercises.computational_graph.Operator",
+}
 autodoc_preserve_defaults = True
 add_module_names = False
 napoleon_google_docstring = True
 napoleon_numpy_docstring = False
 napoleon_use_rtype = False
 napoleon_use_ivar = True  # "Attributes:" as a field list: autodoc documents the fields themselves
-nitpicky = False  # jax.Array and friends have no target without intersphinx, which needs network
+# Every cross-reference must resolve: a wrong handgrad name fails the build. Names from outside
+# the project have no target without intersphinx (which needs the network): only they are let be.
+nitpicky = True
+_OUTSIDE = (
+    r"jax(lib)?(\..+)?",
+    r"(numpy|np)\..+",
+    r"(collections\.abc|typing|os|pathlib|optax|matplotlib)\..+",
+    r"ArrayLike|Path|Figure",  # jax.typing.ArrayLike, pathlib.Path, matplotlib's Figure
+)
+nitpick_ignore_regex = [(r"py:.*", pattern) for pattern in _OUTSIDE]
 
 html_theme = "furo"
 html_title = "handgrad"

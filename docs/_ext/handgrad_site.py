@@ -19,14 +19,12 @@ from pathlib import Path
 
 import jupyter_server_mathjax
 
+from handgrad._project import FILE_PREFIXES
+
 MATHJAX = Path(jupyter_server_mathjax.__file__).parent / "static"
 
 # Links for PyPI are absolute; on the site they lead to the site's own pages and images.
-GITHUB_PREFIXES = (
-    "https://github.com/handgrad/handgrad/blob/main/",
-    "https://raw.githubusercontent.com/handgrad/handgrad/main/",
-)
-_GITHUB = re.compile("|".join(re.escape(p) for p in GITHUB_PREFIXES))
+_GITHUB = re.compile("|".join(re.escape(p) for p in FILE_PREFIXES))
 
 SITE_TOCTREE = """
 
@@ -69,6 +67,7 @@ def include_relative_links(app, relative_path, parent_docname: str, content: lis
 
 
 def landing_page_toctree(app, docname: str, source: list[str]) -> None:
+    """Append the site's (hidden) navigation to the landing page."""
     if docname == app.config.root_doc:
         source[0] += SITE_TOCTREE
 
@@ -97,13 +96,15 @@ def _constant_summary(value) -> str:
 
 
 def constants_section(package) -> list[str]:
+    """A ``py:data`` entry, with its comment and its value, per constant of ``package``."""
     names = [n for n in package.__all__ if not callable(getattr(package, n))]
     if not names:
         return []
     lines = ["", "## Constants", "", "```{eval-rst}"]
     for name in names:
         value = getattr(package, name)
-        lines += [f".. py:data:: {package.__name__}.{name}", f"   :type: {type(value).__name__}"]
+        lines += [f".. py:data:: {name}", f"   :module: {package.__name__}"]
+        lines += [f"   :type: {type(value).__name__}"]
         comment = _constant_comment(package, name)
         lines += ["", f"   {comment}"] if comment else []
         lines += ["", f"   {_constant_summary(value)}", ""]
@@ -127,6 +128,7 @@ def top_level_section(handgrad) -> list[str]:
 
 
 def api_pages(app, docname: str, source: list[str]) -> None:
+    """Complete an API page: the top level's groups, or a subpackage's constants."""
     if not docname.startswith(API):
         return
     module = importlib.import_module(docname.removeprefix(API))
@@ -137,6 +139,7 @@ def api_pages(app, docname: str, source: list[str]) -> None:
 
 
 def drop_namedtuple_field_docs(app, what, name, obj, options, lines: list[str]) -> None:
+    """Drop the docstring ``NamedTuple`` gives each field ("Alias for field number N")."""
     if len(lines) == 1 and re.fullmatch(r"Alias for field number \d+", lines[0]):
         lines.clear()
 
@@ -176,6 +179,7 @@ def copy_mathjax(app, exception) -> None:
 
 
 def copy_landing_page(app, exception) -> None:
+    """Copy the landing page to ``index.html``, where the site opens."""
     if exception is None and app.builder.format == "html":
         out = Path(app.outdir)
         shutil.copyfile(out / f"{app.config.root_doc}.html", out / "index.html")

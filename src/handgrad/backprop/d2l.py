@@ -196,9 +196,11 @@ def mlp1_hand_grads(
 ) -> Params:
     r"""∂J/∂w for ``handgrad.mlp1_objective``, by the batched hand formulas only.
 
-    For P samples stacked as rows (X ∈ ℝ^{P×d}; Z, H ∈ ℝ^{P×h}; O ∈ ℝ^{P×q}) and
-    J = 1/P Σ_p l(o[p], y[p]) + λ/2 (‖W⁽¹⁾‖²_F + ‖W⁽²⁾‖²_F), d2l's formulas become one
-    matrix product each (``mlp1_backward_batch``; 1/P enters once, λ once):
+    For P samples stacked as rows (X of shape (P, d); Z and H of shape (P, h); O of shape
+    (P, q)) and
+    :math:`J = \frac{1}{P} \sum_p l(o[p], y[p]) + \frac{\lambda}{2} \big(\lVert W^{(1)}
+    \rVert_F^2 + \lVert W^{(2)} \rVert_F^2\big)`, d2l's formulas become one matrix product
+    each (``mlp1_backward_batch``; 1/P enters once, λ once):
 
     .. math::
 

@@ -21,12 +21,22 @@ from handgrad.models.activations import get_activation
 
 
 def through_nonlinearity(dC_dz: ArrayLike, s: ArrayLike, activation: str) -> jax.Array:
-    """dC/ds = dC/dz · h′(s), element-wise."""
+    r"""dC/ds = dC/dz · h′(s), element-wise: backprop through z = h(s).
+
+    .. math::
+
+        \frac{dC}{ds} = \frac{dC}{dz}\, h'(s)
+    """
     return jnp.asarray(dC_dz) * get_activation(activation).dphi(s)
 
 
 def through_weighted_sum(dC_ds: ArrayLike, w: ArrayLike) -> jax.Array:
-    """dC/dz = Σᵢ dC/ds[i] · w[i] for one z feeding s[i] = w[i] z."""
+    r"""dC/dz = Σᵢ dC/ds[i] · w[i] for one z feeding s[i] = w[i] z.
+
+    .. math::
+
+        \frac{dC}{dz} = \sum_i \frac{dC}{ds[i]}\, w[i]
+    """
     return jnp.sum(jnp.asarray(dC_ds) * jnp.asarray(w))
 
 

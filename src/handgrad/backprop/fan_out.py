@@ -87,7 +87,19 @@ def graph_backward(
     values: Mapping[str, jax.Array],
     seeds: Mapping[str, jax.Array],
 ) -> tuple[dict[str, jax.Array], dict[str, Any]]:
-    """Hand backprop through the graph, accumulating wherever a value fans out.
+    r"""Hand backprop through the graph, accumulating wherever a value fans out.
+
+    Walking the nodes backwards, a value :math:`v` collects the gradient of every node
+    :math:`u` that reads it, and a parameter entry :math:`w` that of every node that uses
+    it (a sum node passes its gradient unchanged to each input):
+
+    .. math::
+
+        \frac{\partial c}{\partial v} = \sum_{u \text{ reads } v}
+            \frac{\partial c}{\partial u}\, \frac{\partial u}{\partial v}
+        \qquad
+        \frac{\partial c}{\partial w} = \sum_{u \text{ uses } w}
+            \frac{\partial c}{\partial u}\, \frac{\partial u}{\partial w}
 
     Args:
       nodes, params: the graph and its parameters.

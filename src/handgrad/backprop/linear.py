@@ -22,7 +22,8 @@ from handgrad.models.linear import as_linear_inputs
 def linear_hand_grad(w: ArrayLike, X: ArrayLike, Y: ArrayLike) -> jax.Array:
     r"""∂L(S, w)/∂w by the hand formula, with no autodiff inside.
 
-    For the rows of X ∈ ℝ^{P×d} and L(S, w) = 1/P Σ_p ‖y[p] − G(x[p], w)‖²:
+    For the P rows of X (shape (P, d)) and
+    :math:`L(S, w) = \frac{1}{P} \sum_p \lVert y[p] - G(x[p], w) \rVert^2`:
 
     .. math::
 

@@ -62,9 +62,19 @@ def mlp_hand_value_and_grad(
     activation: str = "relu",
     loss: str = "softmax_cross_entropy",
 ) -> tuple[jax.Array, list[Layer]]:
-    """(J, ∂J/∂w) for ``handgrad.mlp_objective``: J from the stored forward pass, the
+    r"""(J, ∂J/∂w) for ``handgrad.mlp_objective``: J from the stored forward pass, the
     gradient by hand backprop through the module stack; no autodiff. A gradient source
     for the training loops.
+
+    .. math::
+
+        J = \frac{1}{P} \sum_p C(y[p], \bar y[p])
+            + \frac{\lambda}{2} \sum_k \lVert W_k \rVert_F^2,
+        \qquad
+        \frac{\partial J}{\partial W_k}
+            = \Big(\frac{\partial J}{\partial S_k}\Big)^{\top} A_k + \lambda W_k
+
+    with the backward pass of ``mlp_hand_grads``.
     """
     check_lam(lam)
     layers, X, Y = as_mlp_inputs(params, X, Y, activation, loss)
@@ -87,7 +97,24 @@ def mlp_hand_grads(
     activation: str = "relu",
     loss: str = "softmax_cross_entropy",
 ) -> list[Layer]:
-    """∂J/∂w for ``handgrad.mlp_objective`` by hand backprop through the module stack.
+    r"""∂J/∂w for ``handgrad.mlp_objective`` by hand backprop through the module stack.
+
+    One sample per row: from :math:`A_0 = X`, layer :math:`k` computes
+    :math:`S_k = A_k W_k^{\top} + b_k` and, except the last, :math:`A_{k+1} = h(S_k)`; the
+    last gives :math:`\bar Y = S_{K-1}`. The cost module starts the chain (1/P enters
+    there), ``stack_backward`` carries it down through each module's VJP, and the penalty
+    adds :math:`\lambda W_k` once:
+
+    .. math::
+
+        \frac{\partial J}{\partial \bar Y} &= \frac{1}{P}\,
+            \frac{\partial C}{\partial \bar Y} \\
+        \frac{\partial J}{\partial S_k} &= \frac{\partial J}{\partial A_{k+1}}
+            \odot h'(S_k) \quad (k < K-1) \\
+        \frac{\partial J}{\partial W_k} &=
+            \Big(\frac{\partial J}{\partial S_k}\Big)^{\top} A_k + \lambda W_k \\
+        \frac{\partial J}{\partial b_k} &= \sum_p \frac{\partial J}{\partial S_k}[p] \\
+        \frac{\partial J}{\partial A_k} &= \frac{\partial J}{\partial S_k}\, W_k
 
     Returns a list of layer dicts with the same keys and shapes as ``params``. No JAX
     autodiff is used. Jit with ``static_argnames=("activation", "loss")``.

@@ -50,11 +50,25 @@ def _batch_axes(g: jax.Array, sample_ndim: int) -> tuple[int, ...]:
 
 
 def linear_module(bias: bool = True) -> Module:
-    """The weighted sum s = W z + b, w = {"W": (n_out, n_in), "b": (n_out,)}.
+    r"""The weighted sum s = W z + b, w = {"W": (n_out, n_in), "b": (n_out,)}.
 
-    Jacobians for one sample: ∂s/∂z = W; ∂s/∂W = I ⊗ zᵀ (entry (i, j·n_in + k) is
-    δ_ij z_k) and ∂s/∂b = I, side by side in ``ravel_pytree`` order (W, then b).
-    VJP: ∂c/∂z = g W, ∂c/∂W = Σ_batch gᵀ z, ∂c/∂b = Σ_batch g.
+    Jacobians for one sample, those of W and b side by side in ``ravel_pytree`` order (W,
+    then b); entry :math:`(i, j\,n_\text{in} + k)` of the second is :math:`\delta_{ij} z_k`:
+
+    .. math::
+
+        \frac{\partial s}{\partial z} = W \qquad
+        \frac{\partial s}{\partial W} = I \otimes z^{\top} \qquad
+        \frac{\partial s}{\partial b} = I
+
+    VJP, given the row vector :math:`g = \partial c / \partial s` of each sample :math:`p`
+    of a batch:
+
+    .. math::
+
+        \frac{\partial c}{\partial z} = g\, W \qquad
+        \frac{\partial c}{\partial W} = \sum_p g[p]^{\top} z[p] \qquad
+        \frac{\partial c}{\partial b} = \sum_p g[p]
     """
 
     def forward(z, w):
@@ -76,10 +90,16 @@ def linear_module(bias: bool = True) -> Module:
 
 
 def activation_module(name: str) -> Module:
-    """The point-wise non-linearity z = h(s), no parameters (w = {}).
+    r"""The point-wise non-linearity z = h(s), no parameters (w = {}).
 
-    Jacobians for one sample: ∂z/∂s = diag(h′(s)); ∂z/∂w is [d × 0].
-    VJP: ∂c/∂s = g ⊙ h′(s), the lecture's dC/ds = dC/dz · h′(s) for every unit at once.
+    Jacobians for one sample (∂z/∂w is [d × 0]), and the VJP given
+    :math:`g = \partial c / \partial z`, the lecture's dC/ds = dC/dz · h′(s) for every unit
+    at once:
+
+    .. math::
+
+        \frac{\partial z}{\partial s} = \operatorname{diag}\big(h'(s)\big) \qquad
+        \frac{\partial c}{\partial s} = g \odot h'(s)
     """
     phi, dphi = get_activation(name)
 
@@ -117,12 +137,12 @@ def flatten_module(sample_shape: Sequence[int]) -> Module:
 
 
 def row_gradients(module: Module, z: ArrayLike, w: Any, g_row: ArrayLike):
-    """The lecture's chain rule with explicit Jacobians, gradients as row vectors.
+    r"""The lecture's chain rule with explicit Jacobians, gradients as row vectors.
 
     Args:
       module: the module f.
       z, w: its input (one sample) and parameters.
-      g_row: ∂c/∂z_{k+1} as a [1 × d_out] row vector.
+      g_row: :math:`\partial c / \partial z_{k+1}` as a [1 × d_out] row vector.
 
     Returns:
       (∂c/∂z_k as [1 × d_in], ∂c/∂w_k as [1 × n_w]) = (g J_z, g J_w).

@@ -28,8 +28,23 @@ def mynet_modules(params: Sequence[Layer]) -> tuple[list[Module], list]:
 
 
 def mynet_hand_grads(params: Sequence[Layer], image: ArrayLike, label: ArrayLike) -> list[Layer]:
-    """∂c/∂w of c = softmax cross-entropy(label, mynet(image, params)), by hand backprop
-    through the module stack (flatten, linear, relu, …), as the lecture draws it."""
+    r"""∂c/∂w of c = softmax cross-entropy(label, mynet(image, params)), by hand backprop
+    through the module stack (flatten, linear, relu, …), as the lecture draws it.
+
+    The cost module starts the chain at the output :math:`z_K` (the logits),
+    :math:`\partial c / \partial z_K = \operatorname{softmax}(z_K) - \operatorname{onehot}(y)`;
+    then, for :math:`k = K-1, \dots, 0`, each module's VJP (``stack_backward``) gives
+
+    .. math::
+
+        \frac{\partial c}{\partial z_k} =
+            \frac{\partial c}{\partial z_{k+1}}\, \frac{\partial f_k}{\partial z_k}
+        \qquad
+        \frac{\partial c}{\partial w_k} =
+            \frac{\partial c}{\partial z_{k+1}}\, \frac{\partial f_k}{\partial w_k}
+
+    Returns a list of layer dicts ``{"W", "b"}`` with the shapes of ``params``.
+    """
     image, layers = as_mynet_inputs(image, params)
     modules, entries = mynet_modules(layers)
     _, _, dw = stack_cost_grads(

@@ -44,7 +44,18 @@ def stack_forward(modules: Sequence[Module], params: Sequence[Any], z0: jax.Arra
 def stack_backward(
     modules: Sequence[Module], params: Sequence[Any], states: Sequence[jax.Array], g: jax.Array
 ) -> tuple[list, list]:
-    """Hand backprop through the stack with each module's VJP.
+    r"""Hand backprop through the stack with each module's VJP.
+
+    From :math:`g = \partial c / \partial z_K`, for :math:`k = K-1, \dots, 0` each module's
+    ``vjp`` multiplies the gradient of its output by its two Jacobians, with no matrix built:
+
+    .. math::
+
+        \frac{\partial c}{\partial z_k} =
+            \frac{\partial c}{\partial z_{k+1}}\, \frac{\partial f_k(z_k, w_k)}{\partial z_k}
+        \qquad
+        \frac{\partial c}{\partial w_k} =
+            \frac{\partial c}{\partial z_{k+1}}\, \frac{\partial f_k(z_k, w_k)}{\partial w_k}
 
     Args:
       modules, params: the stack and one parameter entry per module.
@@ -52,7 +63,8 @@ def stack_backward(
       g: ∂c/∂z_K, e.g. from a cost module's ``vjp``.
 
     Returns:
-      ([∂c/∂z_0, …, ∂c/∂z_K], [∂c/∂w_0, …, ∂c/∂w_{K−1}]).
+      The lists :math:`[\partial c/\partial z_0, \dots, \partial c/\partial z_K]` and
+      :math:`[\partial c/\partial w_0, \dots, \partial c/\partial w_{K-1}]`, as a tuple.
     """
     _check_lengths(modules, params)
     dz, dw = [g], []

@@ -66,7 +66,7 @@ class LeafReport(NamedTuple):
 
     @property
     def autodiff(self) -> float:
-        """The largest error against JAX's autodiff: grad, vjp and jvp."""
+        """The largest error against JAX's autodiff (grad, vjp and jvp)."""
         return max(self.grad, self.vjp, self.jvp)
 
 

@@ -112,7 +112,7 @@ class LocaliseReport(NamedTuple):
 
     @property
     def first_failure(self) -> NodeCheck | None:
-        """The first node that disagreed: the wrong formula; None if all agreed."""
+        """The first node that disagreed (the wrong formula), or None if all agreed."""
         return next((n for n in self.nodes if not n.ok), None)
 
     def __str__(self) -> str:

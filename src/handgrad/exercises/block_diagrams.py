@@ -142,9 +142,10 @@ def average_loss_diagram(
 def traditional_net_diagram(
     params: Sequence[dict[str, Any]], *, activation: str = "relu", path: Path = None
 ) -> Figure:
-    """The traditional neural net of ``handgrad.models.mlp_init``'s layers: for each layer,
-    a linear stage s_{k+1} = w_k z_k (+ b_k), then the point-wise z_{k+1} = h(s_{k+1}),
-    none after the last. Boxes show each vector's width, read from W's shape.
+    r"""The traditional neural net of ``handgrad.models.mlp_init``'s layers: for each layer,
+    a linear stage :math:`s_{k+1} = w_k z_k\, (+\, b_k)`, then the point-wise
+    :math:`z_{k+1} = h(s_{k+1})`, none after the last. Boxes show each vector's width, read
+    from W's shape.
 
     Raises:
       ValueError: unless ``params`` is a non-empty list of layer dicts with a 2-d "W".
@@ -186,10 +187,19 @@ def module_stack_diagram(
     cost: str = "C",
     path: Path = None,
 ) -> Figure:
-    """The multi-stage graph of ``handgrad.backprop.stack_forward``: z_{k+1} = f_k(z_k, w_k)
-    for each ``Module`` of the library, then c = C(y, z_K); on each module's two inputs its two
-    Jacobians ∂z_{k+1}/∂z_k and ∂z_{k+1}/∂w_k, which backprop multiplies
-    (∂c/∂z_k = ∂c/∂z_{k+1} ∂z_{k+1}/∂z_k, ∂c/∂w_k = ∂c/∂z_{k+1} ∂z_{k+1}/∂w_k).
+    r"""The multi-stage graph of ``handgrad.backprop.stack_forward``:
+    :math:`z_{k+1} = f_k(z_k, w_k)` for each ``Module`` of the library, then
+    :math:`c = C(y, z_K)`; on each module's two inputs its two Jacobians
+    :math:`\partial z_{k+1} / \partial z_k` and :math:`\partial z_{k+1} / \partial w_k`,
+    which backprop multiplies:
+
+    .. math::
+
+        \frac{\partial c}{\partial z_k} =
+            \frac{\partial c}{\partial z_{k+1}} \frac{\partial z_{k+1}}{\partial z_k}
+        \qquad
+        \frac{\partial c}{\partial w_k} =
+            \frac{\partial c}{\partial z_{k+1}} \frac{\partial z_{k+1}}{\partial w_k}
 
     Args:
       modules: the stack, e.g. ``handgrad.backprop.mlp_modules(layers, "tanh")``.

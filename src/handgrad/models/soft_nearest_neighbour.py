@@ -89,7 +89,12 @@ def soft_nearest_neighbour_loss(
     labels: ArrayLike | None = None,
     temperature: float = 1.0,
 ) -> jax.Array:
-    """L(x, y, W) = −log Σ_{k : labels[k] = y} softmax_k(−‖x − W_k‖² / τ), for one sample.
+    r"""The soft nearest-neighbour loss of one sample:
+
+    .. math::
+
+        L(x, y, W) = -\log \sum_{k \,:\, \mathrm{labels}[k] = y}
+            \operatorname{softmax}_k\big(-\lVert x - W_k \rVert^2 / \tau\big)
 
     Args:
       x: one input, shape (d,).
