@@ -8,7 +8,6 @@ the names there are: the generated ones and, from local IDX files, mnist and fas
 
 from __future__ import annotations
 
-import difflib
 import inspect
 import math
 import os
@@ -19,6 +18,7 @@ import numpy as np
 
 from handgrad.data import synthetic
 from handgrad.data.idx import DataError, load_idx_pair
+from handgrad.names import did_you_mean
 
 IDX_FILES = {  # file names of MNIST and Fashion-MNIST (raw or with .gz)
     "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
@@ -80,8 +80,7 @@ def check_options(name: str, options: dict) -> dict[str, Any]:
     checked, where = {}, f"bad options for dataset {name!r}"
     for key, value in options.items():
         if key not in allowed:
-            close = difflib.get_close_matches(str(key), list(allowed), n=1)
-            hint = f"; did you mean {close[0]!r}?" if close else ""
+            hint = did_you_mean(str(key), allowed)
             raise ValueError(f"{where}: no option {key!r}{hint} (options: {sorted(allowed)})")
         kind = type(allowed[key])
         if kind is float and type(value) is int:

@@ -6,13 +6,16 @@ only some runs use (``APPLIES``), from which ``config_fields`` lists those a run
 from __future__ import annotations
 
 import dataclasses
+import datetime
 import math
+import typing
 from dataclasses import dataclass, field
 from typing import Any
 
 from handgrad.data.dataset import DATASETS, FROM_FILES, GENERATED, dataset_options
 from handgrad.models.activations import ACTIVATIONS
 from handgrad.models.costs import COSTS
+from handgrad.names import did_you_mean
 
 MODELS = ("mlp1", "mlp", "linear")
 OPTIMIZERS = ("sgd", "momentum", "adam", "newton")
@@ -25,11 +28,16 @@ MAX_LAYERS = 1024  # hidden layers; each is traced and compiled
 class ConfigError(ValueError):
     """A config file or override that does not fit the schema.
 
-    ``override`` is the ``--set`` item (``"optim.lrr=1"``) the fault comes from, or None
-    when the fault is the file's (or the table's) own.
+    ``fields`` are the field paths the fault concerns (``("optim.momentum", "optim.name")``),
+    by which a fault is blamed on the last ``--set`` item that sets one of them; ``override``
+    is that item (``"optim.lrr=1"``), or None when the fault is the file's (or the table's).
     """
 
     override: str | None = None
+
+    def __init__(self, message: str = "", *, fields: tuple[str, ...] = ()):
+        super().__init__(message)
+        self.fields = tuple(fields)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -184,3 +192,33 @@ def config_fields(cfg: Config) -> dict[str, Any]:
                 if _used(cfg, path):
                     fields[path] = getattr(value, f.name)
     return fields
+
+
+def field_kinds(cls) -> dict[str, Any]:
+    """The fields of the section ``cls`` (a dataclass) and their types, in order."""
+    hints = typing.get_type_hints(cls)
+    return {f.name: hints[f.name] for f in dataclasses.fields(cls)}
+
+
+def short(value: Any, limit: int = 80) -> str:
+    """``repr(value)``, cut to ``limit`` characters: a message stays one readable line."""
+    text = repr(value)
+    return text if len(text) <= limit else f"{text[: limit - 20]}… ({len(text):,} characters)"
+
+
+def describe(value: Any) -> str:
+    """A value as a message shows it: ``3 (int)``, ``a table {...}``, ``a TOML date/time``."""
+    if isinstance(value, dict):
+        return f"a table {short(value)}"
+    if isinstance(value, (datetime.date, datetime.time)):
+        return f"a TOML date/time ({value.isoformat()})"
+    return f"{short(value)} ({type(value).__name__})"
+
+
+def unknown_key(key: str, where: str, allowed) -> ConfigError:
+    """The fault of key ``where + key``, which no field has, with the closest that does."""
+    hint = did_you_mean(key, allowed, prefix=where)
+    path = f"{where}{key}"
+    return ConfigError(
+        f"unknown config key {short(path)}{hint} (allowed: {sorted(allowed)})", fields=(path,)
+    )
