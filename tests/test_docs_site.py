@@ -13,13 +13,11 @@ Without Chromium, Playwright or a built site these tests skip and say what to do
 ``CI=true`` each of those is a failure instead. One browser serves the whole module.
 ``test_checker_catches_a_broken_page`` runs the same checks on a page broken on purpose. The
 checker itself is ``site_check.py``; ``HANDGRAD_ALL_PAGES=1`` runs it over every page of the
-site. Two tests read the built HTML without a browser: the constants' anchors and the links
-of ``docs/formulas.md``'s names.
+site. The tests that read the built HTML without a browser (anchors, the links of names)
+are in ``test_docs_links.py``.
 """
 
 import os
-import re
-import runpy
 from pathlib import Path
 
 import pytest
@@ -113,58 +111,6 @@ def test_every_site_page(site_url, browser, path):
     shot = SCREENSHOTS / "all" / (path.replace("/", "__").removesuffix(".html") + ".png")
     report = check_page(browser, site_url, path, shot)
     assert not report.problems, report.message()
-
-
-def _built(page: str) -> str:
-    if not (SITE / page).is_file():
-        _missing(f"the documentation site is not built ({SITE / page} is missing): make docs")
-    return (SITE / page).read_text(encoding="utf-8")
-
-
-@pytest.mark.parametrize(
-    ("page", "constants"),
-    [
-        ("handgrad.models", ["ACTIVATIONS", "COSTS", "IMAGE_SHAPE", "MYNET_WIDTHS"]),
-        ("handgrad.check", ["TOLERANCES", "MISTAKES", "SHAPE_RULE"]),
-        ("handgrad.data", ["DATASETS"]),
-        ("handgrad.training", ["SAFE_ON_RESUME"]),
-    ],
-)
-def test_constant_anchors(page, constants):
-    """Each constant's entry has the id of its name, ``handgrad.models.ACTIVATIONS``, once."""
-    html = _built(f"docs/api/{page}.html")
-    for name in constants:
-        assert html.count(f'id="{page}.{name}"') == 1, f"{page}.{name} in {page}.html"
-    assert f"{page}.{page}." not in html, f"a doubled module name in {page}.html"
-
-
-def test_cross_references_are_checked():
-    """The build is nitpicky: an unresolved cross-reference to a handgrad name is a warning
-    (``-W``: an error); only names from outside the project are let be."""
-    conf = runpy.run_path(str(REPO / "docs" / "conf.py"))
-    assert conf["nitpicky"] is True
-    for kind, pattern in conf["nitpick_ignore_regex"]:
-        for name in ["handgrad.models.ACTIVATIONS", "Column", "handgrad.check.verify.Column"]:
-            assert not re.fullmatch(pattern, name), (kind, pattern, name)
-        assert re.fullmatch(kind, "py:class")
-
-
-def test_formula_names_link_to_the_reference():
-    """docs/formulas.md names functions as plain code (GitHub shows no MyST role); on the site
-    each code span that starts with a public handgrad name is a link, and the rest is not."""
-    import handgrad
-
-    html = _built("docs/formulas.html")
-    main = html[html.index('<article role="main"') :]
-    linked = re.findall(
-        r'<code class="xref py py-obj docutils literal notranslate">(.*?)</code>', main
-    )
-    plain = re.findall(r'<code class="docutils literal notranslate">(.*?)</code>', main)
-    text = lambda code: re.sub(r"<[^>]+>", "", code).replace("hg.", "")
-    public = set(handgrad.__all__) | set(handgrad.SUBPACKAGES)
-    names = lambda codes: [c for c in map(text, codes) if re.split(r"[.(]", c)[0] in public]
-    assert len(names(linked)) > 100 and names(linked) == list(map(text, linked))
-    assert names(plain) == [], f"handgrad names left unlinked: {names(plain)}"
 
 
 BROKEN_PAGE = r"""<!DOCTYPE html>

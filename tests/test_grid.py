@@ -50,3 +50,15 @@ def test_a_filter_may_name_several_values():
     assert {c.dtype for c in both} == {"float64"}
     with pytest.raises(ValueError, match="no case has model 'mynett'"):
         hg.check.select(GRID, model="linear,mynett")
+
+
+def test_select_offers_the_closest_value_and_refuses_an_empty_one():
+    with pytest.raises(ValueError, match=r"no case has model 'mpl'; did you mean 'mlp'\? \("):
+        hg.check.select(GRID, model="mpl")
+    with pytest.raises(ValueError, match="no case has activation 'tahn'; did you mean 'tanh'"):
+        hg.check.select(GRID, activation="tahn")
+    with pytest.raises(ValueError, match="no case has dtype 'float46'; did you mean 'float64'"):
+        hg.check.select(GRID, dtype="float46")
+    for wanted in ("", " ", "relu,", ",relu"):
+        with pytest.raises(ValueError, match=f"'': an empty activation in {wanted!r}; give one of"):
+            hg.check.select(GRID, activation=wanted)

@@ -92,7 +92,7 @@ def _commands(text: str) -> list[str]:
     return [line.split("  #")[0].strip() for line in lines if re.match(r"\$? ?handgrad \w", line)]
 
 
-def test_the_readmes_commands_run_for_a_pip_user_in_an_empty_folder():
+def test_the_readmes_commands_name_shipped_configs_and_the_wheel_install():
     """A pip user has no checkout: a command names a shipped config, never configs/… or a
     file under docs/; the install says how to build the wheel, as handgrad is not on PyPI."""
     text = README.read_text()
@@ -108,6 +108,38 @@ def test_the_readmes_commands_run_for_a_pip_user_in_an_empty_folder():
     assert "not on PyPI yet" in text and not re.search(
         r"pip install handgrad(?![-\w\[])", text.replace("`pip install handgrad` finds nothing", "")
     )
+
+
+def test_the_readmes_quick_commands_run_for_a_pip_user_in_an_empty_folder(
+    tmp_path, monkeypatch, capsys
+):
+    """The cheap commands the README shows (config list, config init NAME PATH; not its
+    placeholders, NAME [PATH]) run as printed in a folder with no checkout, through the
+    command's own entry point; ``handgrad --version`` too."""
+    import shlex
+
+    import pytest
+
+    from handgrad.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    quick = ("handgrad --version", "handgrad config list", "handgrad config init ")
+    shown = [c for c in _commands(README.read_text()) if c.startswith(quick)]
+    commands = ["handgrad --version", *(c for c in shown if not re.search(r"\b[A-Z]{2,}", c))]
+    assert "handgrad config list" in commands
+    assert any(c.startswith("handgrad config init digits_mlp1 ") for c in commands)
+    for line in dict.fromkeys(commands):  # each once: init never writes over its own file
+        argv = shlex.split(line)[1:]
+        if argv == ["--version"]:
+            with pytest.raises(SystemExit) as stop:
+                main(argv)
+            assert stop.value.code == 0, line
+        else:
+            assert main(argv) == 0, line
+        out = capsys.readouterr().out
+        assert out.strip(), line
+    written = [c.split()[-1] for c in commands if c.startswith("handgrad config init ")]
+    assert all((tmp_path / w).is_file() for w in written), written
 
 
 def test_the_readme_says_what_the_makefile_runs():

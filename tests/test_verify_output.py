@@ -196,9 +196,11 @@ def test_a_model_filter_matches_the_names_it_begins_with_up_to_a_dash_or_colon()
     assert models("module:linear") == ["module:linear"]
     relu = hg.check.select(GRID, activation="relu")
     assert {c.activation for c in relu} == {"relu"}  # not leaky_relu
-    for half_a_name in ("lin", "mlp-", "modul", ""):
+    for half_a_name in ("lin", "mlp-", "modul"):
         with pytest.raises(ValueError, match="no case has model"):
             hg.check.select(GRID, model=half_a_name)
+    with pytest.raises(ValueError, match="'': an empty model in ''"):  # never every model
+        hg.check.select(GRID, model="")
 
 
 def test_the_model_option_says_how_it_matches():

@@ -60,6 +60,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "config",
         nargs="?",
+        metavar="CONFIG",
         help=f"{CONFIG_HELP} (default {DEFAULT}: d2l's MLP on scikit-learn's digits)",
     )
     train.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help=SET_HELP)
@@ -75,7 +76,9 @@ def build_parser() -> argparse.ArgumentParser:
         "eval",
         help="evaluate a finished run's parameters: loss and accuracy on its train and test splits",
     )
-    evaluate.add_argument("run_dir", help="a run folder written by handgrad train")
+    evaluate.add_argument(
+        "run_dir", metavar="RUN_DIR", help="a run folder written by handgrad train"
+    )
     evaluate.set_defaults(run=commands.evaluate)
 
     memory = command(
@@ -83,7 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
         "memory",
         help="memory of a training step vs prediction: counted, and measured in JAX and XLA",
     )
-    memory.add_argument("config", help=CONFIG_HELP)
+    memory.add_argument("config", metavar="CONFIG", help=CONFIG_HELP)
     memory.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help=SET_HELP)
     memory.add_argument(
         "--batch-size",
@@ -104,7 +107,7 @@ def build_parser() -> argparse.ArgumentParser:
     graph = command(
         sub, "graph", help="draw the computational graph of a config's objective J (from its jaxpr)"
     )
-    graph.add_argument("config", help=CONFIG_HELP)
+    graph.add_argument("config", metavar="CONFIG", help=CONFIG_HELP)
     graph.add_argument("--out", required=True, help="the image file, .png or .svg")
     graph.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help=SET_HELP)
     graph.add_argument(
@@ -146,15 +149,35 @@ def _stop_now(command: str | None):
     return handler
 
 
-def _refuse_nul(command: str, args: argparse.Namespace) -> int | None:
-    """A NUL character can be in no path, name or value: refused by argument, in one line."""
-    for key, value in vars(args).items():
+def _chosen(parser: argparse.ArgumentParser, args: argparse.Namespace):
+    """The (sub)parser whose arguments ``args`` holds: ``handgrad config show``'s for
+    ``handgrad config show X``."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            child = action.choices.get(getattr(args, action.dest, None))
+            if child is not None:
+                return _chosen(child, args)
+    return parser
+
+
+def _shown_as(action: argparse.Action) -> str:
+    """An argument as the usage line shows it: ``CONFIG``, ``--out``."""
+    if not action.option_strings:
+        return action.metavar or action.dest
+    return max(action.option_strings, key=len)
+
+
+def _refuse_nul(command: str, parser: argparse.ArgumentParser, args) -> int | None:
+    """A NUL character can be in no path, name or value: refused by argument, in one line,
+    naming the argument as the usage line shows it."""
+    for action in _chosen(parser, args)._actions:
+        value = getattr(args, action.dest, None)
         values = value if isinstance(value, list) else [value]
         if any(isinstance(v, str) and "\x00" in v for v in values):
-            positional = key in ("config", "run_dir", "name", "path")
-            flag = key if positional else f"--{key.replace('_', '-')}"
             return fail(
-                command, f"{flag} holds a NUL character (\\x00), which no path or value may hold"
+                command,
+                f"{_shown_as(action)} holds a NUL character (\\x00), which no path or value "
+                "may hold",
             )
     return None
 
@@ -178,12 +201,13 @@ def main(argv: list[str] | None = None) -> int:
     previous = signal.signal(signal.SIGINT, _stop_now(None))
     code = None
     try:
-        args = build_parser().parse_args(argv)
+        parser = build_parser()
+        args = parser.parse_args(argv)
         name = args.command
         if name == "config" and args.config_command:
             name = f"config {args.config_command}"
         signal.signal(signal.SIGINT, _stop_now(name))
-        code = _refuse_nul(name, args)
+        code = _refuse_nul(name, parser, args)
         code = args.run(args) if code is None else code
         return code
     finally:

@@ -95,19 +95,24 @@ def train(args: argparse.Namespace) -> int:
 
 
 def train_now(args: argparse.Namespace) -> int:
-    import os
-
+    """Every argument is checked before anything is announced or loaded; the run folder is
+    printed once its config is accepted (for --resume: the changes a resume allows)."""
     from handgrad._interrupt import raise_if_interrupted
 
+    if args.resume is not None and (args.config is not None or args.out is not None):
+        raise ValueError(
+            "--resume RUN_DIR continues the run in RUN_DIR with its own config.toml: give "
+            "no CONFIG or --out (--set may change the fields a resume allows, e.g. optim.steps)"
+        )
+    _refuse_empty_out(args.out, "--out names the run folder; leave it out for runs/CONFIG-TIME")
     if args.resume is not None:  # an empty RUN_DIR is refused, never taken for no --resume
-        if args.config is not None or args.out is not None:
-            raise ValueError(
-                "--resume RUN_DIR continues the run in RUN_DIR with its own config.toml: give "
-                "no CONFIG or --out (--set may change the fields a resume allows, e.g. "
-                "optim.steps)"
-            )
+        from handgrad.training.config import load_config
+        from handgrad.training.resume import check_overrides
+
         run_dir = args.resume
-        cfg = read_config(_run_config(run_dir), args.set)
+        config_path = _run_config(run_dir)
+        cfg = read_config(config_path, args.set)
+        check_overrides(load_config(config_path), cfg, step=0)  # the step: checked on resume
     else:
         config = args.config
         if config is None:
@@ -118,7 +123,6 @@ def train_now(args: argparse.Namespace) -> int:
             config = DEFAULT
         cfg = read_config(config, args.set)
         stem = os.path.splitext(os.path.basename(config))[0]
-        _refuse_empty_out(args.out, "--out names the run folder; leave it out for runs/CONFIG-TIME")
         run_dir = args.out or os.path.join("runs", f"{stem}-{time.strftime('%Y%m%d-%H%M%S')}")
     raise_if_interrupted("interrupted during setup: nothing was saved")
     from handgrad.training import runner
@@ -182,7 +186,7 @@ def memory(args: argparse.Namespace) -> int:
         if args.remat_every < 0:
             raise ValueError(f"--remat-every must be >= 0 (0: no remat), got {args.remat_every}")
         if any(b < 1 for b in args.batch_size):
-            raise ValueError(f"--batch-size must be positive, got {args.batch_size}")
+            raise ValueError(f"--batch-size must be a positive integer, got {args.batch_size}")
         cfg = read_config(args.config, args.set)
         print(format_memory(memory_report(cfg, args.batch_size, remat_every=args.remat_every)))
         return 0
@@ -193,21 +197,45 @@ def memory(args: argparse.Namespace) -> int:
 def graph(args: argparse.Namespace) -> int:
     def work():
         from handgrad.training.inspection import objective_graph
-        from handgrad.training.run_folder import named
 
         _refuse_empty_out(args.out, "--out names the image file, .png or .svg")
+        ext = os.path.splitext(args.out)[1].lower()
+        if ext not in (".png", ".svg"):
+            raise ValueError(f"unsupported extension {ext!r} in {args.out!r}; use .png or .svg")
+        if args.samples < 1:
+            raise ValueError(f"--samples must be a positive integer, got {args.samples}")
         cfg = read_config(args.config, args.set)
-        existed = os.path.lexists(args.out)
-        try:
-            objective_graph(
-                cfg, args.out, backward=args.backward, samples=args.samples, detail=args.detail
-            )
-        except OSError as err:  # matplotlib's writes name no file
-            if not existed:  # a full disk: no half-written image is left behind
-                with contextlib.suppress(OSError):
-                    os.remove(args.out)
-            raise named(err, args.out) from None
+        options = dict(backward=args.backward, samples=args.samples, detail=args.detail)
+        write_replacing(args.out, lambda path: objective_graph(cfg, path, **options))
         print(f"wrote {args.out}")
         return 0
 
     return guarded("graph", work)
+
+
+def write_replacing(out: str, write) -> None:
+    """Calls ``write(temp)`` on a new file beside ``out`` with the same extension (which
+    picks the image format), then moves it over ``out`` in one step: a failed write (a full
+    disk) removes the temporary file and leaves ``out``, if it existed, byte for byte.
+
+    Raises:
+      OSError: naming ``out``, whichever file the fault came from.
+    """
+    from handgrad.training.run_folder import describe
+
+    folder, name = os.path.split(out)
+    stem, ext = os.path.splitext(name)
+    temp = os.path.join(folder, f".{stem}.partial-{os.getpid()}-{time.monotonic_ns()}{ext}")
+    try:
+        write(temp)
+        os.replace(temp, out)
+    except OSError as err:  # matplotlib's writes name no file, or the temporary one
+        with contextlib.suppress(OSError):
+            os.remove(temp)
+        if err.filename in (None, temp):
+            raise OSError(err.errno, err.strerror or describe(err), out) from None
+        raise
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.remove(temp)
+        raise

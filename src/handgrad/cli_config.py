@@ -8,6 +8,7 @@ prints a config (a file or a shipped name) with every field its run uses; ``init
 from __future__ import annotations
 
 import argparse
+import shlex
 
 from handgrad.cli_errors import command, guarded, subcommands
 
@@ -49,7 +50,7 @@ def config_init(args: argparse.Namespace) -> int:
         raise ValueError(
             f"{err.filename} already exists: it was left as it is; give another PATH"
         ) from None
-    print(f"wrote {path}: edit it, then run handgrad train {path}")
+    print(f"wrote {path}: edit it, then run handgrad train {shlex.quote(path)}")
     return 0
 
 
@@ -66,12 +67,19 @@ def add_config_command(sub) -> None:
     show = command(
         config_sub, "show", help="print a config with every field its run uses (defaults filled in)"
     )
-    show.add_argument("config", help=CONFIG_HELP)
+    show.add_argument("config", metavar="CONFIG", help=CONFIG_HELP)
     show.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help=SET_HELP)
     show.set_defaults(run=_run("show", config_show))
     init = command(config_sub, "init", help="write a shipped config out to edit")
-    init.add_argument("name", help="a shipped config, e.g. digits_mlp1 (see: handgrad config list)")
     init.add_argument(
-        "path", nargs="?", help="the file to write (default ./NAME.toml); never overwritten"
+        "name",
+        metavar="NAME",
+        help="a shipped config, e.g. digits_mlp1 (see: handgrad config list)",
+    )
+    init.add_argument(
+        "path",
+        nargs="?",
+        metavar="PATH",
+        help="the file to write (default ./NAME.toml); never overwritten",
     )
     init.set_defaults(run=_run("init", config_init))

@@ -100,43 +100,46 @@ def _config_error(message: str) -> Exception:
 def resolve_config(arg: str) -> str:
     """The path of the config file that the command-line argument ``arg`` names.
 
-    An existing file (not a folder) is used as given; otherwise a shipped name, with or
-    without ``.toml``, resolves to the packaged file; otherwise an existing folder is
-    returned as given, so that ``load_config`` says it is a folder.
+    Whatever exists at ``arg`` is what the user meant, never replaced by a shipped config:
+    a file is used as given, a folder is returned as given (``load_config`` says it is a
+    folder), a broken symbolic link is refused. Otherwise a shipped name, with or without
+    ``.toml``, resolves to the packaged file.
 
     Raises:
-      ConfigError: when ``arg`` is neither a file nor a shipped name; the one-line message
-        names ``arg`` and lists the shipped names.
+      ConfigError: when ``arg`` is a broken symbolic link, or neither a path nor a shipped
+        name; the one-line message names ``arg``, suggests ``ARG.toml`` when that is a
+        file here (else the closest shipped name) and lists the shipped names.
     """
     refused = empty(arg, "CONFIG", f"a file or a shipped name ({_listing()})")
     if refused:
         raise _config_error(refused)
-    if os.path.exists(arg) and not os.path.isdir(arg):
+    if os.path.lexists(arg):  # what is there is what the user meant, even a folder or a link
+        if not os.path.exists(arg):
+            target = os.readlink(arg)
+            raise _config_error(f"{arg}: a broken symbolic link (to {target}, which is missing)")
         return arg
     found = _shipped_file(arg)
     if found is not None:
         return os.fspath(found)  # a wheel installs as files: the resource is a real path
-    if os.path.isdir(arg):
-        return arg
+    hint = f"; did you mean '{arg}.toml'?" if os.path.isfile(f"{arg}.toml") else _close(arg)
     raise _config_error(
-        f"{arg}: no such config file, nor a shipped config name{_close(arg)} ({_listing()})"
+        f"{arg}: no such config file, nor a shipped config name{hint} ({_listing()})"
     )
 
 
 def notice(arg: str) -> str | None:
     """A note for the user when ``arg`` could be read two ways, else None: a shipped name
     while ``./NAME.toml`` exists here (the shipped config is used, as the name always
-    means), or ``NAME.toml`` that is no file here (the shipped config of that name is used).
-
-    >>> notice("digits_mlp1.toml") if not os.path.exists("digits_mlp1.toml") else None
-    'digits_mlp1.toml: no such file here; using the shipped config digits_mlp1'
+    means), or ``NAME.toml`` that is nothing here (the shipped config of that name is used).
+    Anything at ``arg``, even a folder or a broken link, is what ``resolve_config`` uses:
+    no note. (Examples depend on the working folder: see tests/test_cli_config.py.)
     """
-    if os.path.exists(arg) or _shipped_file(arg) is None:
+    if os.path.lexists(arg) or _shipped_file(arg) is None:
         return None
     stem = arg.removesuffix(".toml")
     if arg.endswith(".toml"):
         return f"{arg}: no such file here; using the shipped config {stem}"
-    if os.path.isfile(f"{stem}.toml"):
+    if os.path.lexists(f"{stem}.toml"):
         return (
             f"{arg}: using the shipped config; ./{stem}.toml here is not used "
             f"(give {stem}.toml for that file)"
@@ -146,12 +149,10 @@ def notice(arg: str) -> str | None:
 
 def config_label(arg: str) -> str:
     """What messages call the config ``arg`` names: ``arg`` for a file, ``arg (shipped
-    config)`` for a shipped name, whose file inside the package the user never wrote.
-
-    >>> config_label("digits_mlp1")
-    'digits_mlp1 (shipped config)'
+    config)`` for a shipped name, whose file inside the package the user never wrote:
+    ``digits_mlp1 (shipped config)`` where nothing named ``digits_mlp1`` is here.
     """
-    if os.path.exists(arg) and not os.path.isdir(arg):
+    if os.path.lexists(arg):
         return arg
     return f"{arg} (shipped config)" if _shipped_file(arg) is not None else arg
 

@@ -189,7 +189,7 @@ def test_a_path_with_control_characters_is_named_on_one_line(tmp_path, capsys):
     odd = str(tmp_path / "no\nsuch\tfile.toml")
     err = fails(capsys, "config", "show", odd)  # one line: the newline is escaped
     assert "no\\nsuch\\tfile.toml: no such config file" in err
-    assert "config holds a NUL character" in fails(capsys, "config", "show", "a\x00b.toml")
+    assert "CONFIG holds a NUL character" in fails(capsys, "config", "show", "a\x00b.toml")
     assert "--out holds a NUL character" in fails(capsys, "train", DEFAULT, "--out", "r\x00")
     a_file = tmp_path / "file"
     a_file.write_text("x")

@@ -222,16 +222,23 @@ def select(grid: list[Case], **labels: str | None) -> list[Case]:
     table's column shows it: "linear" matches linear and linear-q3 (not module:linear),
     "mlp" matches mlp-2, mlp-3 and mlp-4 (not mlp1), "module" every module:NAME, "relu"
     only relu (not leaky_relu). A label given as None matches every case; "a,b" matches
-    either value. Raises ``ValueError`` for a value that matches no case, listing the values
-    there are.
+    either value. Raises ``ValueError`` for an empty value (``""``, ``"relu,"``) and for a
+    value that matches no case, offering the closest and listing the values there are.
     """
+    from handgrad.names import did_you_mean, empty
+
     for field, wanted in labels.items():
         if wanted is None:
             continue
         there = sorted({str(getattr(case, field)) for case in grid})
         values = [w.strip() for w in wanted.split(",")]
         for value in values:
+            refused = empty(value, f"{field} in {wanted!r}", f"one of {', '.join(there)}")
+            if refused:
+                raise ValueError(refused)
             if not any(_matches(label, value) for label in there):
-                raise ValueError(f"no case has {field} {value!r}; choose from {there}")
+                heads = {label.split(":")[0].split("-")[0] for label in there} - {""} | set(there)
+                close = did_you_mean(value, sorted(heads))
+                raise ValueError(f"no case has {field} {value!r}{close} (choose from {there})")
         grid = [c for c in grid if any(_matches(str(getattr(c, field)), v) for v in values)]
     return grid
