@@ -26,15 +26,14 @@ def test_a_failed_graph_write_loses_no_file_and_leaves_no_partial_one(
     """No data lost: the image is written beside --out and moved over it only once whole."""
     import errno
 
-    from handgrad.training import inspection
+    from matplotlib.figure import Figure
 
-    def half_written(cfg, out, **kwargs):
-        assert out != str(tmp_path / "old.png") and out.endswith(".png")  # the format's ext
-        with open(out, "wb") as f:
-            f.write(b"\x89PNG half")
+    def half_written(fig, out, **kwargs):
+        assert not isinstance(out, str) and kwargs["format"] == "png"  # a file beside --out
+        out.write(b"\x89PNG half")
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(inspection, "objective_graph", half_written)
+    monkeypatch.setattr(Figure, "savefig", half_written)
     new, old = tmp_path / "new.png", tmp_path / "old.png"
     assert main(["graph", "linear_gd", "--out", str(new)]) == 2
     assert capsys.readouterr().err == f"handgrad graph: error: {new}: No space left on device\n"

@@ -8,7 +8,6 @@ parser and wires them in. Every ``CONFIG`` argument is a file or a shipped confi
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import sys
 import time
@@ -196,46 +195,17 @@ def memory(args: argparse.Namespace) -> int:
 
 def graph(args: argparse.Namespace) -> int:
     def work():
+        from handgrad.exercises.figure_parts import figure_format
         from handgrad.training.inspection import objective_graph
 
         _refuse_empty_out(args.out, "--out names the image file, .png or .svg")
-        ext = os.path.splitext(args.out)[1].lower()
-        if ext not in (".png", ".svg"):
-            raise ValueError(f"unsupported extension {ext!r} in {args.out!r}; use .png or .svg")
+        figure_format(args.out)  # before the config is loaded and J traced
         if args.samples < 1:
             raise ValueError(f"--samples must be a positive integer, got {args.samples}")
         cfg = read_config(args.config, args.set)
         options = dict(backward=args.backward, samples=args.samples, detail=args.detail)
-        write_replacing(args.out, lambda path: objective_graph(cfg, path, **options))
+        objective_graph(cfg, args.out, **options)  # saved whole or not at all
         print(f"wrote {args.out}")
         return 0
 
     return guarded("graph", work)
-
-
-def write_replacing(out: str, write) -> None:
-    """Calls ``write(temp)`` on a new file beside ``out`` with the same extension (which
-    picks the image format), then moves it over ``out`` in one step: a failed write (a full
-    disk) removes the temporary file and leaves ``out``, if it existed, byte for byte.
-
-    Raises:
-      OSError: naming ``out``, whichever file the fault came from.
-    """
-    from handgrad.training.run_folder import describe
-
-    folder, name = os.path.split(out)
-    stem, ext = os.path.splitext(name)
-    temp = os.path.join(folder, f".{stem}.partial-{os.getpid()}-{time.monotonic_ns()}{ext}")
-    try:
-        write(temp)
-        os.replace(temp, out)
-    except OSError as err:  # matplotlib's writes name no file, or the temporary one
-        with contextlib.suppress(OSError):
-            os.remove(temp)
-        if err.filename in (None, temp):
-            raise OSError(err.errno, err.strerror or describe(err), out) from None
-        raise
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.remove(temp)
-        raise

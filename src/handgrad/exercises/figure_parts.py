@@ -165,22 +165,38 @@ def arrow(
         text.set_gid(gid)
 
 
-def save_figure(make: Callable[[], Figure], path: str | os.PathLike | None) -> Figure:
-    """Checks the extension first, draws, then saves as PNG or SVG after the extension.
-
-    SVG keeps its text as text (``svg.fonttype = "none"``, set for this save only), so a
-    reader can search the labels.
+def figure_format(path: str | os.PathLike | None) -> str:
+    """``"png"`` or ``"svg"``, after the extension of ``path`` (PNG when there is no path).
 
     Raises:
       ValueError: naming the extension of a ``path`` that is neither .png nor .svg.
     """
-    import matplotlib
-
     ext = os.path.splitext(os.fspath(path))[1].lower() if path is not None else ".png"
     if ext not in (".png", ".svg"):
         raise ValueError(f"unsupported extension {ext!r} in {os.fspath(path)!r}; use .png or .svg")
+    return ext[1:]
+
+
+def save_figure(make: Callable[[], Figure], path: str | os.PathLike | None) -> Figure:
+    """Checks the extension first, draws, then saves as PNG or SVG after the extension.
+
+    SVG keeps its text as text (``svg.fonttype = "none"``, set for this save only), so a
+    reader can search the labels. The file is written whole or not at all
+    (``run_folder.write_atomic``): a failed save leaves a file already at ``path`` byte for
+    byte.
+
+    Raises:
+      ValueError: naming the extension of a ``path`` that is neither .png nor .svg.
+      OSError: naming ``path`` when the save fails.
+    """
+    import matplotlib
+
+    from handgrad.training.run_folder import write_atomic
+
+    fmt = figure_format(path)
     fig = make()
     if path is not None:  # dpi kept under matplotlib's limit of 2**16 pixels a side
+        dpi = min(100.0, 30000 / fig.get_figwidth())
         with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "handgrad"}):
-            fig.savefig(path, format=ext[1:], dpi=min(100.0, 30000 / fig.get_figwidth()))
+            write_atomic(os.fspath(path), lambda f: fig.savefig(f, format=fmt, dpi=dpi))
     return fig

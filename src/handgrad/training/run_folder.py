@@ -70,7 +70,7 @@ def write_atomic(path: str, write: Callable[[IO[bytes]], None]) -> None:
     """Calls ``write(f)`` on ``PATH.tmp``, syncs it, and moves it onto ``path``.
 
     Raises:
-      OSError: naming ``path``; no ``.tmp`` is left behind.
+      OSError: naming ``path`` (also for a fault of ``PATH.tmp``); no ``.tmp`` is left behind.
     """
     tmp = path + ".tmp"
     try:
@@ -83,6 +83,8 @@ def write_atomic(path: str, write: Callable[[IO[bytes]], None]) -> None:
         with contextlib.suppress(OSError):
             os.remove(tmp)
         if isinstance(err, OSError):
+            if err.filename == tmp:  # the user gave path: the temporary name is ours
+                err = type(err)(err.errno, err.strerror or str(err))
             raise named(err, path) from None
         raise
 
