@@ -12,7 +12,7 @@ import os
 import sys
 import time
 
-from handgrad.cli_errors import guarded
+from handgrad.cli_errors import fail, guarded
 
 
 def verify(args: argparse.Namespace) -> int:
@@ -28,8 +28,7 @@ def verify(args: argparse.Namespace) -> int:
     try:
         grid = select(cases(seed=args.seed), **labels)
     except ValueError as err:
-        print(f"handgrad verify: error: {err}", file=sys.stderr)
-        return 2
+        return fail("verify", err)
     table = VerifyTable.for_cases(grid)
     rows = []
     bar = tqdm(
@@ -107,9 +106,10 @@ def train_now(args: argparse.Namespace) -> int:
     if args.resume is not None:  # an empty RUN_DIR is refused, never taken for no --resume
         from handgrad.training.config import load_config
         from handgrad.training.resume import check_overrides
+        from handgrad.training.run_folder import run_config
 
         run_dir = args.resume
-        config_path = _run_config(run_dir)
+        config_path = run_config(run_dir)
         cfg = read_config(config_path, args.set)
         check_overrides(load_config(config_path), cfg, step=0)  # the step: checked on resume
     else:
@@ -147,30 +147,12 @@ def _refuse_empty_out(out: str | None, names: str) -> None:
         raise ValueError(refused)
 
 
-def _run_config(run_dir: str) -> str:
-    """The ``config.toml`` of the run folder ``run_dir``; a ValueError saying what is
-    there instead (nothing, a file, a folder without ``config.toml``)."""
-    from handgrad.names import empty
-
-    refused = empty(run_dir, "RUN_DIR", "a run folder written by handgrad train")
-    if refused:
-        raise ValueError(refused)
-    config_path = os.path.join(run_dir, "config.toml")
-    if not os.path.isdir(run_dir):
-        if os.path.lexists(run_dir):
-            kind = "a broken symlink" if not os.path.exists(run_dir) else "a file"
-            raise ValueError(f"{run_dir}: not a run folder ({kind}, not a folder)")
-        raise ValueError(f"{run_dir}: not a run folder (no such folder)")
-    if not os.path.isfile(config_path):
-        raise ValueError(f"{run_dir}: not a run folder ({config_path} is missing)")
-    return config_path
-
-
 def evaluate(args: argparse.Namespace) -> int:
     def work():
         from handgrad.training.evaluation import evaluate_run
+        from handgrad.training.run_folder import run_config
 
-        config_path = _run_config(args.run_dir)
+        config_path = run_config(args.run_dir)
         metrics = evaluate_run(args.run_dir, read_config(config_path))
         print("  ".join(f"{k} {v:.4g}" for k, v in metrics.items()))
         return 0

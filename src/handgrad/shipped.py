@@ -21,6 +21,7 @@ True
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 from importlib import resources
@@ -36,19 +37,27 @@ def _folder() -> Traversable:
     return resources.files("handgrad") / "configs"
 
 
+@functools.cache
+def _names() -> tuple[str, ...]:
+    """The folder listed once: package data does not change while the process runs."""
+    return tuple(
+        sorted(
+            entry.name.removesuffix(".toml")
+            for entry in _folder().iterdir()
+            if entry.name.endswith(".toml") and entry.is_file()
+        )
+    )
+
+
 def shipped_names() -> list[str]:
     """The names of the shipped configs, sorted: ``['deep_mlp', 'digits_mlp1', …]``."""
-    return sorted(
-        entry.name.removesuffix(".toml")
-        for entry in _folder().iterdir()
-        if entry.name.endswith(".toml") and entry.is_file()
-    )
+    return list(_names())
 
 
 def _shipped_file(name: str) -> Traversable | None:
     """The packaged file of ``name`` (with or without ``.toml``), or None if none ships."""
     stem = name.removesuffix(".toml")
-    return _folder() / f"{stem}.toml" if stem in shipped_names() else None
+    return _folder() / f"{stem}.toml" if stem in _names() else None
 
 
 def shipped_text(name: str) -> str:

@@ -14,7 +14,7 @@ import numpy as np
 from handgrad.check.shapes import leaf_names
 from handgrad.training.checkpoint import CheckpointError, read_npz
 from handgrad.training.config import Config, load_config
-from handgrad.training.run_folder import RunFolderError, write_atomic
+from handgrad.training.run_folder import RunFolderError, run_config, write_atomic
 from handgrad.training.setup import Setup, build
 
 
@@ -95,11 +95,8 @@ def evaluate_run(run_dir: str, cfg: Config | None = None) -> dict:
       RunFolderError: when ``run_dir`` is not a run folder, or the run has not finished.
       CheckpointError: when ``params.npz`` is damaged or does not fit the config.
     """
-    config_path = os.path.join(run_dir, "config.toml")
     if cfg is None:
-        if not os.path.isfile(config_path):
-            raise RunFolderError(errno.ENOENT, "not a run folder (it has no config.toml)", run_dir)
-        cfg = load_config(config_path)
+        cfg = load_config(run_config(run_dir))
     path = os.path.join(run_dir, "params.npz")
     if not os.path.lexists(path):
         hint = f"resume it with handgrad train --resume {run_dir}"

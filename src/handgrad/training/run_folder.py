@@ -44,11 +44,38 @@ def named(err: OSError, path: str) -> OSError:
     return err
 
 
+def _not_a_folder(path: str) -> str:
+    """What stands at ``path`` instead of a folder: ``"a file"`` or ``"a broken symlink"``."""
+    return "a broken symlink" if not os.path.exists(path) else "a file"
+
+
 def check_folder(path: str, what: str) -> None:
     """Raises ``RunFolderError`` when ``path`` exists but is not a folder."""
     if os.path.lexists(path) and not os.path.isdir(path):
-        kind = "a broken symlink" if os.path.islink(path) else "a file"
-        raise RunFolderError(errno.ENOTDIR, f"{what} is {kind}, not a folder", path)
+        raise RunFolderError(errno.ENOTDIR, f"{what} is {_not_a_folder(path)}, not a folder", path)
+
+
+def run_config(run_dir: str) -> str:
+    """The ``config.toml`` of the run folder ``run_dir``.
+
+    Raises:
+      ValueError: when ``run_dir`` is empty.
+      RunFolderError: saying what is there instead: nothing, a file, a broken symlink, or a
+        folder without ``config.toml`` (named).
+    """
+    from handgrad.names import empty
+
+    refused = empty(run_dir, "RUN_DIR", "a run folder written by handgrad train")
+    if refused:
+        raise ValueError(refused)
+    config_path = os.path.join(run_dir, "config.toml")
+    if not os.path.isdir(run_dir):
+        kind = _not_a_folder(run_dir) if os.path.lexists(run_dir) else None
+        said = f"{kind}, not a folder" if kind else "no such folder"
+        raise RunFolderError(errno.ENOTDIR, f"not a run folder ({said})", run_dir)
+    if not os.path.isfile(config_path):
+        raise RunFolderError(errno.ENOENT, f"not a run folder ({config_path} is missing)", run_dir)
+    return config_path
 
 
 def make_folder(path: str, what: str) -> bool:

@@ -46,6 +46,7 @@ from handgrad.training.run_folder import (
     append_line,
     claim,
     make_folder,
+    run_config,
     write_text,
 )
 from handgrad.training.setup import Setup, build
@@ -100,10 +101,7 @@ def train(cfg: Config, run_dir: str, *, resume: bool = False, progress: bool = T
         raise_if_interrupted("interrupted during setup: nothing was saved")
         state = init_run(s.params, s.rule, s.sampler, jax.random.key(cfg.seed + 1))
         if resume:
-            if not os.path.isfile(os.path.join(run_dir, "config.toml")):
-                raise RunFolderError(
-                    errno.ENOENT, "not a run folder (it has no config.toml)", run_dir
-                )
+            run_config(run_dir)  # a run folder: it has its config.toml
             created = False
         else:
             created = make_folder(run_dir, "the run folder")
