@@ -116,3 +116,23 @@ def test_a_bad_lambda_is_refused_before_anything_compiles(problem, lam):
     with compilations() as c, pytest.raises(ValueError, match="lam must be a finite number >= 0"):
         hg.run_gd(partial(HAND, lam=lam), params, X, Y, lr=0.1, steps=7)
     assert c.count == 0
+
+
+def test_a_repeated_run_is_not_checked_again_but_a_new_fault_is_named(problem):
+    params, X, Y = problem
+    traces = []
+
+    def counted(params, X, Y, *, lam):
+        traces.append(1)
+        return HAND(params, X, Y, lam=lam)
+
+    hg.run_gd(partial(counted, lam=1e-4), params, X, Y, lr=0.1, steps=3)
+    traces.clear()
+    hg.run_gd(partial(counted, lam=1e-4), params, X, Y, lr=0.2, steps=3)
+    assert traces == []  # neither checked (traced) again nor compiled again
+    with pytest.raises(ValueError, match="lam must be a finite number >= 0"):
+        hg.run_gd(partial(counted, lam=-1.0), params, X, Y, lr=0.1, steps=3)
+    with pytest.raises(ValueError, match="label"):  # same shape, new values: checked again
+        hg.run_gd(partial(counted, lam=1e-4), params, X, Y.at[0].set(99), lr=0.1, steps=3)
+    with pytest.raises(ValueError):
+        hg.run_gd(partial(counted, lam=1e-4), params, X[:, :-1], Y, lr=0.1, steps=3)
