@@ -22,7 +22,14 @@ from functools import cache, partial
 from typing import NamedTuple
 
 # Plain-Markdown pages whose names are linked (docnames: paths without the suffix).
-LINKED_PAGES = ("README", "docs/formulas", "docs/memory", "docs/parallel", "benchmarks/README")
+LINKED_PAGES = (
+    "README",
+    "docs/formulas",
+    "docs/memory",
+    "docs/carried",
+    "docs/parallel",
+    "benchmarks/README",
+)
 
 # A code span, matched left to right so that each backtick pairs with the next; one that is
 # the body of a role (``{py:func}`…` ``) or a link's text is left as it is (``pre``/``post``).

@@ -49,6 +49,7 @@ docs/api/handgrad
 :caption: Exercises and measurements
 
 docs/memory
+docs/carried
 docs/parallel
 benchmarks/README
 ```

@@ -3,6 +3,7 @@
 - ``rules``: w ← w − η g with a scalar or a positive semi-definite matrix η (optax transformations);
 - ``samplers``: full batch, one sample (the lecture's SGD), shuffled minibatches;
 - ``loop``: the training loop as one ``lax.scan`` under ``jit``;
+- ``carried``: d2l's MLP trained with s = λ/2‖W‖² carried through each step, not recomputed;
 - ``gradient_free``: finite differences and random directions, from values of J alone;
 - ``landscape``: the loss over two parameters, for contour plots; gᵀηg and the angle of −ηg;
 - ``redundancy``: GD against SGD at equal numbers of per-sample gradient evaluations;
@@ -36,6 +37,9 @@ from handgrad.optim.loop import (
     RunState,
     Trajectory,
 )
+
+# d2l's MLP with the penalty s carried through the update: J every step without a pass over W
+from handgrad.optim.carried import mlp1_carried_step, run_mlp1_carried
 
 # the loss over two parameters, and where a step −ηg goes on it
 from handgrad.optim.landscape import loss_surface, descent_rate, angle_to_steepest
@@ -79,6 +83,8 @@ __all__ = (
     "init_run",
     "RunState",
     "Trajectory",
+    "mlp1_carried_step",
+    "run_mlp1_carried",
     "loss_surface",
     "descent_rate",
     "angle_to_steepest",

@@ -43,7 +43,14 @@ from handgrad._validate import check_key, check_positive_int, check_samples, che
 from handgrad.optim.by_value import merge, split
 from handgrad.optim.checks import check_rule_and_sampler, check_state, checked_inputs
 from handgrad.optim.rules import gd
-from handgrad.optim.samplers import Sampler, SamplerState, full_batch, minibatch, per_sample
+from handgrad.optim.samplers import (
+    Sampler,
+    SamplerState,
+    full_batch,
+    minibatch,
+    on_batch,
+    per_sample,
+)
 
 
 class RunState(NamedTuple):
@@ -108,19 +115,13 @@ def scan_steps(
 
     def body(carry, xs):
         params, opt_state, step = carry
-        which_t, idx_t = xs
 
-        def on(idx):
-            def value_and_grad():
-                Xb, Yb = (X, Y) if idx is None else (X[idx], Y[idx])
-                if takes_key:
-                    return value_and_grad_fn(params, Xb, Yb, jax.random.fold_in(state.key, step))
-                return value_and_grad_fn(params, Xb, Yb)
+        def value_and_grad(Xb, Yb):
+            if takes_key:
+                return value_and_grad_fn(params, Xb, Yb, jax.random.fold_in(state.key, step))
+            return value_and_grad_fn(params, Xb, Yb)
 
-            return value_and_grad
-
-        branches = [on(idx) for idx in idx_t]
-        J, grads = branches[0]() if len(branches) == 1 else jax.lax.switch(which_t, branches)
+        J, grads = on_batch(value_and_grad, X, Y, *xs)
         updates, opt_state = rule.update(grads, opt_state, params)
         new_params = optax.apply_updates(params, updates)
         return (new_params, opt_state, step + 1), (J, params if record_params else None)

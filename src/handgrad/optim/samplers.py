@@ -126,3 +126,15 @@ def minibatch(batch_size: int) -> Sampler:
     """
     batch_size = check_positive_int("batch_size", batch_size)  # a Python int: static
     return Sampler(f"minibatch({batch_size})", _init, Partial(_minibatch_schedule, batch_size))
+
+
+def on_batch(fn: Callable, X: jax.Array, Y: jax.Array, which: jax.Array, index_sets: tuple):
+    """``fn(X[idx], Y[idx])`` for one step of a schedule: ``which`` and ``index_sets`` are the
+    step's slice of what ``schedule`` returned. With two batch sizes the step picks its own
+    by ``lax.switch``; an index set of ``None`` is the whole set, with no gather."""
+
+    def on(idx):
+        return lambda: fn(X, Y) if idx is None else fn(X[idx], Y[idx])
+
+    branches = [on(idx) for idx in index_sets]
+    return branches[0]() if len(branches) == 1 else jax.lax.switch(which, branches)
