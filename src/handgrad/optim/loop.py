@@ -37,6 +37,7 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
 from handgrad._validate import check_key, check_positive_int, check_samples, check_steps
@@ -98,12 +99,18 @@ def scan_steps(
     steps: int,
     record_params: bool = False,
     takes_key: bool = False,
+    taken: jax.Array | None = None,
 ) -> tuple[RunState, Trajectory]:
     """The loop itself: ``steps`` steps from ``state`` as one ``lax.scan`` (trace it under ``jit``).
 
     The sampler draws the chunk's indices up front; each step gathers its rows, asks the
     gradient source for (J, g) and applies the rule. A stochastic gradient source gets
     ``fold_in(key, step)``, so chunking a run never changes it.
+
+    With ``taken`` (a traced count, 1 ≤ taken ≤ steps), the program has room for ``steps``
+    steps and takes the first ``taken`` (a ``lax.while_loop``): one compiled program serves
+    chunks of every length up to ``steps``. The trajectory then holds ``steps`` entries, of
+    which the first ``taken`` are the run's; the sampler's count advances by ``taken``.
 
     Raises:
       ValueError: for a bad number of steps, or X and Y that do not hold the same number
@@ -113,9 +120,7 @@ def scan_steps(
     check_samples(X, Y)
     (which, index_sets), sampler_state = sampler.schedule(state.sampler, X.shape[0], steps)
 
-    def body(carry, xs):
-        params, opt_state, step = carry
-
+    def one_step(params, opt_state, step, xs):
         def value_and_grad(Xb, Yb):
             if takes_key:
                 return value_and_grad_fn(params, Xb, Yb, jax.random.fold_in(state.key, step))
@@ -123,22 +128,53 @@ def scan_steps(
 
         J, grads = on_batch(value_and_grad, X, Y, *xs)
         updates, opt_state = rule.update(grads, opt_state, params)
-        new_params = optax.apply_updates(params, updates)
-        return (new_params, opt_state, step + 1), (J, params if record_params else None)
+        return optax.apply_updates(params, updates), opt_state, J
 
     xs = (which, index_sets)  # a None index set scans as an empty pytree
-    carry = (state.params, state.opt_state, state.step)
-    (params, opt_state, step), (losses, path) = jax.lax.scan(body, carry, xs, length=steps)
-    return RunState(params, opt_state, sampler_state, state.key, step), Trajectory(losses, path)
+    if taken is None:
+
+        def body(carry, xs):
+            params, opt_state, step = carry
+            new_params, opt_state, J = one_step(params, opt_state, step, xs)
+            return (new_params, opt_state, step + 1), (J, params if record_params else None)
+
+        carry = (state.params, state.opt_state, state.step)
+        (params, opt_state, step), (losses, path) = jax.lax.scan(body, carry, xs, length=steps)
+        return RunState(params, opt_state, sampler_state, state.key, step), Trajectory(losses, path)
+
+    def body_taken(carry):
+        i, params, opt_state, losses, path = carry
+        xs_i = jax.tree_util.tree_map(lambda a: a[i], xs)
+        new_params, opt_state, J = one_step(params, opt_state, state.step + i, xs_i)
+        losses = losses.at[i].set(J)
+        if record_params:
+            path = jax.tree_util.tree_map(lambda p, w: p.at[i].set(w), path, params)
+        return i + 1, new_params, opt_state, losses, path
+
+    J = jax.eval_shape(lambda: one_step(state.params, state.opt_state, state.step, _first(xs))[2])
+    room = lambda a: jnp.zeros((steps, *jnp.shape(a)), jnp.result_type(a))
+    path = jax.tree_util.tree_map(room, state.params) if record_params else None
+    carry = (jnp.zeros((), jnp.int32), state.params, state.opt_state, room(J), path)
+    _, params, opt_state, losses, path = jax.lax.while_loop(
+        lambda carry: carry[0] < taken, body_taken, carry
+    )
+    sampler_state = state.sampler._replace(count=state.sampler.count + taken)
+    final = RunState(params, opt_state, sampler_state, state.key, state.step + taken)
+    return final, Trajectory(losses, path)
+
+
+def _first(xs):
+    """The first step's slice of a schedule."""
+    return jax.tree_util.tree_map(lambda a: a[0], xs)
 
 
 _OPTIONS = ("steps", "record_params", "takes_key")
 
 
 @partial(jax.jit, static_argnames=("statics", *_OPTIONS))
-def _compiled_steps(statics, traced, state, X, Y, **options):
+def _compiled_steps(statics, traced, state, X, Y, taken=None, **options):
     value_and_grad_fn, rule, sampler = map(merge, statics, traced)
-    return scan_steps(value_and_grad_fn, rule, sampler, state, X, Y, **options)
+    return scan_steps(value_and_grad_fn, rule, sampler, state, X, Y, taken=taken, **options)
 
 
 @partial(jax.jit, static_argnames=("statics", *_OPTIONS))
@@ -166,22 +202,39 @@ def run_steps(
     steps: int,
     record_params: bool = False,
     takes_key: bool = False,
+    length: int | None = None,
 ) -> tuple[RunState, Trajectory]:
     """Continues a run for ``steps`` steps, compiled once: a run split into chunks is the same run.
 
-    The training command runs one chunk per call, with metrics and checkpoints between.
+    The training command runs one chunk per call, with metrics and checkpoints between. With
+    ``length`` (≥ ``steps``), the compiled program has room for ``length`` steps and takes
+    ``steps`` of them, so chunks of every length up to ``length`` share one program: the last,
+    shorter chunk of a run compiles nothing new, and neither does a resumed run. The
+    trajectory then comes back as NumPy arrays of the ``steps`` steps taken (sliced on the
+    host: a slice on the device would compile once per length).
 
     Returns:
       (the state after the steps, ``Trajectory`` of per-step losses and, if asked, parameters).
 
     Raises:
-      ValueError: as ``run`` does, and for a ``state`` that is not a ``RunState``.
+      ValueError: as ``run`` does, for a ``state`` that is not a ``RunState``, and for a
+        ``length`` that is not an integer ≥ ``steps``.
     """
     options = dict(steps=steps, record_params=record_params, takes_key=takes_key)
     check_state(state, RunState)
     X, Y, options = checked_inputs(value_and_grad_fn, rule, sampler, state.params, X, Y, **options)
     statics, traced = _split(value_and_grad_fn, rule, sampler)
-    return _compiled_steps(statics, traced, state, X, Y, **options)
+    if length is None:
+        return _compiled_steps(statics, traced, state, X, Y, **options)
+    length = check_positive_int("length", length)
+    steps = options["steps"]
+    if length < steps:
+        raise ValueError(f"length must be >= steps ({steps}), got {length}")
+    taken = jnp.asarray(steps, jnp.int32)
+    final, trajectory = _compiled_steps(
+        statics, traced, state, X, Y, taken, **options | {"steps": length}
+    )
+    return final, jax.tree_util.tree_map(lambda a: np.asarray(a)[:steps], trajectory)
 
 
 def run(

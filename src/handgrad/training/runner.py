@@ -1,7 +1,8 @@
 """``handgrad train``: a config-driven run in compiled chunks, with metrics and checkpoints.
 
-The run is a sequence of chunks; each chunk is one ``jit``-compiled ``lax.scan`` over
-``train.chunk`` steps (``handgrad.optim.run_steps``). Between chunks, on the host: the
+The run is a sequence of chunks; each chunk is one call of a ``jit``-compiled loop with room
+for ``train.chunk`` steps (``handgrad.optim.run_steps(length=…)``), compiled once for the run:
+a shorter chunk takes fewer of its steps. Between chunks, on the host: the
 divergence check (every loss, then every leaf of the state, finite), metrics to
 ``metrics.jsonl``, the progress bar, the hand-vs-autodiff check every ``train.verify_every``
 steps, checkpoints every ``checkpoint.every`` steps, and Ctrl-C. Chunk boundaries always
@@ -198,6 +199,8 @@ def _run(cfg: Config, s: Setup, state, run_dir: str, resume: bool, progress: boo
         if not _has_step(metrics_path, step):
             record_metrics(state.params, {})
         checkpoint(step)
+    # one compiled program for every chunk, the short ones too, and for a resumed run
+    length = min(cfg.train.chunk, cfg.optim.steps)
     bar = _progress(total, step) if progress else None
     try:
         while step < total:
@@ -205,7 +208,7 @@ def _run(cfg: Config, s: Setup, state, run_dir: str, resume: bool, progress: boo
             stop = _boundaries(step, cfg)
             new, trajectory = run_steps(
                 s.value_and_grad, s.rule, s.sampler, state, s.X_train, s.Y_train,
-                steps=stop - step, takes_key=s.takes_key,
+                steps=stop - step, takes_key=s.takes_key, length=length,
             )  # fmt: skip
             losses = np.asarray(trajectory.losses)
             if not np.all(np.isfinite(losses)):
