@@ -120,17 +120,34 @@ def mlp1_backward(
     return MLP1Backward(dJ_do, dJ_dW2, dJ_dh, dJ_dz, dJ_dW1, dJ_db1)
 
 
+def _contract_samples(A: jax.Array, B: jax.Array) -> jax.Array:
+    """Σ_p A[:, p] B[:, p]ᵀ, i.e. A Bᵀ, for samples as columns: both operands contract their
+    second axis, an orientation XLA:CPU multiplies at full speed."""
+    return jax.lax.dot_general(A, B, (((1,), (1,)), ((), ())))
+
+
+def _columns(Y: jax.Array) -> jax.Array:
+    """Targets with one sample per column: labels (P,) as they are, vectors (P, q) as (q, P)."""
+    return Y if Y.ndim == 1 else Y.T
+
+
 def mlp1_forward_batch(
     params: Mapping[str, jax.Array], X: jax.Array, *, activation: str = "relu"
 ) -> MLP1Cache:
-    """Forward pass for a row-major batch: Z = X W⁽¹⁾ᵀ (+ b⁽¹⁾), H = φ(Z), O = H W⁽²⁾ᵀ."""
+    """Forward pass for a row-major batch: Z = X W⁽¹⁾ᵀ (+ b⁽¹⁾), H = φ(Z), O = H W⁽²⁾ᵀ.
+
+    Computed as d2l prints it, one sample per column (Zᵀ = W⁽¹⁾Xᵀ, Hᵀ = φ(Zᵀ), Oᵀ = W⁽²⁾Hᵀ),
+    and handed back row-major; inside one ``jit`` the transposes cancel with the backward
+    pass's. Columns are how XLA:CPU multiplies these shapes fastest: a product summed over
+    the samples of row-major matrices, (∂J/∂Z)ᵀX, takes it up to 4× longer
+    (``benchmarks/README.md``)."""
     phi = get_activation(activation).phi
-    Z = X @ params["W1"].T
+    Zt = _contract_samples(params["W1"], X)  # W⁽¹⁾Xᵀ: (h, P)
     if "b1" in params:
-        Z = Z + params["b1"][None, :]
-    H = phi(Z)
-    O = H @ params["W2"].T
-    return MLP1Cache(X, Z, H, O)
+        Zt = Zt + params["b1"][:, None]
+    Ht = phi(Zt)
+    Ot = params["W2"] @ Ht
+    return MLP1Cache(X, Zt.T, Ht.T, Ot.T)
 
 
 def mlp1_backward_batch(
@@ -143,18 +160,19 @@ def mlp1_backward_batch(
     loss: str = "softmax_cross_entropy",
 ) -> MLP1Backward:
     """Backward pass for a row-major batch: one matrix product per formula (written out
-    in ``mlp1_hand_grads``)."""
+    in ``mlp1_hand_grads``), computed one sample per column as ``mlp1_forward_batch`` is."""
     dphi = get_activation(activation).dphi
     W1, W2 = params["W1"], params["W2"]
     lam = jnp.asarray(lam, W1.dtype)
     P = cache.x.shape[0]
-    dJ_dO = get_cost(loss).dC_dybar(Y, cache.o) / P
-    dJ_dW2 = dJ_dO.T @ cache.h + lam * W2
-    dJ_dH = dJ_dO @ W2
-    dJ_dZ = dJ_dH * dphi(cache.z)
-    dJ_dW1 = dJ_dZ.T @ cache.x + lam * W1
-    dJ_db1 = jnp.sum(dJ_dZ, axis=0) if "b1" in params else None
-    return MLP1Backward(dJ_dO, dJ_dW2, dJ_dH, dJ_dZ, dJ_dW1, dJ_db1)
+    # columns from here on: ∂J/∂Oᵀ is (q, P), ∂C/∂ō down each column
+    dOt = get_cost(loss).dC_dybar(_columns(Y), cache.o.T, axis=0) / P
+    dJ_dW2 = _contract_samples(dOt, cache.h.T) + lam * W2  # (∂J/∂O)ᵀ H
+    dHt = W2.T @ dOt
+    dZt = dHt * dphi(cache.z.T)
+    dJ_dW1 = dZt @ cache.x + lam * W1  # (∂J/∂Z)ᵀ X
+    dJ_db1 = jnp.sum(dZt, axis=1) if "b1" in params else None
+    return MLP1Backward(dOt.T, dJ_dW2, dHt.T, dZt.T, dJ_dW1, dJ_db1)
 
 
 def _as_params(params: Mapping[str, jax.Array], back: MLP1Backward) -> Params:
@@ -179,7 +197,7 @@ def mlp1_hand_value_and_grad(
     check_lam(lam)
     p, X, Y = as_mlp1_inputs(params, X, Y, activation, loss)
     cache = mlp1_forward_batch(p, X, activation=activation)
-    L = jnp.mean(jax.vmap(get_cost(loss).C)(Y, cache.o))
+    L = jnp.mean(get_cost(loss).C(_columns(Y), cache.o.T, axis=0))  # C down each column
     J = L + l2_penalty([p["W1"], p["W2"]], lam)
     back = mlp1_backward_batch(p, cache, Y, lam=lam, activation=activation, loss=loss)
     return J, _as_params(p, back)

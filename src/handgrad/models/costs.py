@@ -29,34 +29,35 @@ from handgrad._validate import check_name
 class Cost(NamedTuple):
     """A per-sample cost ``C(y, ȳ)`` with its gradient ``∂C/∂ȳ``."""
 
-    C: Callable[[ArrayLike, ArrayLike], jax.Array]
-    dC_dybar: Callable[[ArrayLike, ArrayLike], jax.Array]
+    C: Callable[..., jax.Array]  # (y, ȳ, axis=-1)
+    dC_dybar: Callable[..., jax.Array]  # (y, ȳ, axis=-1)
 
 
-def squared_error(y: ArrayLike, ybar: ArrayLike) -> jax.Array:
-    """C(y, ȳ) = ‖y − ȳ‖² (a scalar; y and ȳ of the same shape)."""
+def squared_error(y: ArrayLike, ybar: ArrayLike, axis: int = -1) -> jax.Array:
+    """C(y, ȳ) = ‖y − ȳ‖² (a scalar; y and ȳ of the same shape). For a batch, one C per
+    sample, the outputs along ``axis``."""
     r = jnp.asarray(y) - jnp.asarray(ybar)
-    return jnp.sum(r * r)
+    return jnp.sum(r * r, axis=axis if r.ndim else None)  # a scalar output (linear G) too
 
 
-def squared_error_grad(y: ArrayLike, ybar: ArrayLike) -> jax.Array:
-    """∂C/∂ȳ = 2 (ȳ − y)."""
+def squared_error_grad(y: ArrayLike, ybar: ArrayLike, axis: int = -1) -> jax.Array:
+    """∂C/∂ȳ = 2 (ȳ − y) (elementwise: ``axis`` changes nothing)."""
     return 2 * (jnp.asarray(ybar) - jnp.asarray(y))
 
 
-def softmax_cross_entropy(y: ArrayLike, o: ArrayLike) -> jax.Array:
-    """C(y, o) = logsumexp(o) − o_y for an integer label ``y`` and logits ``o``."""
-    o = jnp.asarray(o)
-    return (
-        jax.nn.logsumexp(o, axis=-1)
-        - jnp.take_along_axis(o, jnp.asarray(y)[..., None], axis=-1)[..., 0]
-    )
+def softmax_cross_entropy(y: ArrayLike, o: ArrayLike, axis: int = -1) -> jax.Array:
+    """C(y, o) = logsumexp(o) − o_y for an integer label ``y`` and logits ``o``. For a batch,
+    one C per sample, the logits along ``axis`` (0 for samples as columns, as d2l prints them)."""
+    o, y = jnp.asarray(o), jnp.asarray(y)
+    o_y = jnp.take_along_axis(o, jnp.expand_dims(y, axis), axis=axis)
+    return jax.nn.logsumexp(o, axis=axis) - jnp.squeeze(o_y, axis)
 
 
-def softmax_cross_entropy_grad(y: ArrayLike, o: ArrayLike) -> jax.Array:
-    """∂C/∂o = softmax(o) − onehot(y)."""
+def softmax_cross_entropy_grad(y: ArrayLike, o: ArrayLike, axis: int = -1) -> jax.Array:
+    """∂C/∂o = softmax(o) − onehot(y), the logits along ``axis``."""
     o = jnp.asarray(o)
-    return jax.nn.softmax(o, axis=-1) - jax.nn.one_hot(y, o.shape[-1], dtype=o.dtype)
+    onehot = jax.nn.one_hot(y, o.shape[axis], dtype=o.dtype, axis=axis)
+    return jax.nn.softmax(o, axis=axis) - onehot
 
 
 COSTS: dict[str, Cost] = {

@@ -56,10 +56,10 @@ def _penalty(params: Mapping[str, jax.Array], lam: ArrayLike) -> jax.Array:
     return l2_penalty([params["W1"], params["W2"]], lam)
 
 
-def _outer_sum(A: jax.Array, B: jax.Array) -> jax.Array:
-    """AᵀB = Σ_p A[p] B[p]ᵀ: for one sample an outer product, which XLA fuses into the
-    update it feeds (as a one-row matrix product it is a separate pass)."""
-    return A[0][:, None] * B[0][None, :] if A.shape[0] == 1 else A.T @ B
+def _outer(a: jax.Array, b: jax.Array) -> jax.Array:
+    """abᵀ for one sample, elementwise: XLA fuses it into the update it feeds (as a one-row
+    matrix product it is a pass of its own)."""
+    return a[:, None] * b[None, :]
 
 
 def _outer_norm2(A: jax.Array, B: jax.Array) -> jax.Array:
@@ -119,10 +119,10 @@ def mlp1_carried_step(
     inner = jnp.sum(back.dJ_dz * z) + jnp.sum(back.dJ_do * cache.o)
     sq = _outer_norm2(back.dJ_dz, cache.x) + _outer_norm2(back.dJ_do, cache.h)
     ds = -shrink * s - lam * lr * decay * inner + lam * lr * lr / 2 * sq
-    new = {
-        "W1": decay * params["W1"] - lr * _outer_sum(back.dJ_dz, cache.x),
-        "W2": decay * params["W2"] - lr * _outer_sum(back.dJ_do, cache.h),
-    }
+    one = X.shape[0] == 1
+    g1 = _outer(back.dJ_dz[0], cache.x[0]) if one else back.dJ_dW1  # (∂J/∂Z)ᵀX, λ = 0
+    g2 = _outer(back.dJ_do[0], cache.h[0]) if one else back.dJ_dW2
+    new = {"W1": decay * params["W1"] - lr * g1, "W2": decay * params["W2"] - lr * g2}
     if "b1" in params:
         new["b1"] = params["b1"] - lr * back.dJ_db1
     return new, ds, L + s
