@@ -104,9 +104,11 @@ def _minibatch_schedule(batch_size: int, state: SamplerState, P: int, steps: int
     counts = state.count + jnp.arange(steps, dtype=jnp.int32)
     epoch, k = counts // per_epoch, counts % per_epoch
     first = state.count // per_epoch
-    # every epoch this chunk touches (at most steps // per_epoch + 2), shuffled once; each step
-    # gathers its own B positions, never a (steps, P) copy of the orders
-    epochs = first + jnp.arange(steps // per_epoch + 2, dtype=jnp.int32)
+    # every epoch this chunk can touch, shuffled once: `steps` batches in a row span at most
+    # ⌈(steps − 1)/per_epoch⌉ + 1 epochs; each step gathers its own B positions, never a
+    # (steps, P) copy of the orders
+    touched = -(-(steps - 1) // per_epoch) + 1
+    epochs = first + jnp.arange(touched, dtype=jnp.int32)
     orders = jax.vmap(lambda e: shuffle(jax.random.fold_in(state.key, e), P))(epochs)
     row = (epoch - first)[:, None]
     start = jnp.minimum(k * B, P - B)[:, None]

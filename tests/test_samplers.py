@@ -1,4 +1,5 @@
-"""``samplers.shuffle``: a permutation, uniformly random, whatever the number of samples."""
+"""The samplers: ``shuffle`` a uniformly random permutation whatever the number of samples,
+and a minibatch schedule the same however a run is cut into chunks."""
 
 import itertools
 
@@ -7,6 +8,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
+import handgrad as hg
 from handgrad.optim.samplers import shuffle
 
 
@@ -40,3 +42,21 @@ def test_each_sample_lands_anywhere_alike_in_a_large_set():
 def test_independent_keys_give_different_orders():
     a, b = (np.asarray(shuffle(jax.random.key(k), 1000)) for k in (0, 1))
     assert not np.array_equal(a, b)
+
+
+@pytest.mark.parametrize("P, B", [(10, 3), (12, 4), (5, 8)])
+def test_a_chunk_from_any_step_draws_what_one_long_schedule_draws(P, B):
+    # every chunk length and starting point within three epochs: the chunk must hold each
+    # epoch it touches (a missing one would be gathered out of bounds, clamped, silently)
+    sampler = hg.minibatch(B)
+    state = sampler.init(jax.random.key(7))
+    per_epoch = -(-P // B)
+    (which, sets), _ = sampler.schedule(state, P, 3 * per_epoch + 2)
+    rows = lambda which, sets, t: np.asarray(sets[int(which[t])][t])
+    for start in range(per_epoch + 1):
+        for steps in range(1, 2 * per_epoch + 2):
+            moved = state._replace(count=state.count + start)
+            (w, s), after = sampler.schedule(moved, P, steps)
+            assert int(after.count) == start + steps
+            for t in range(steps):
+                assert np.array_equal(rows(w, s, t), rows(which, sets, start + t)), (start, t)
