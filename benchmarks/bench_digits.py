@@ -1,113 +1,196 @@
-"""CPU benchmark on the identical digits workload, everything measured side by side.
+"""CPU benchmark on the identical digits workload, every contender measured side by side.
 
-Workload: scikit-learn's digits (1797 × 64, 10 classes, standardised), d2l's MLP without
-bias, hidden 256, ReLU, softmax cross-entropy, λ = 1e-4, float32. Three regimes:
-full-batch GD, per-sample SGD (pick p), minibatch SGD (batch 128, shuffled).
+Workload: scikit-learn's digits (1797 × 64, 10 classes, standardised), d2l's MLP without bias,
+64 → 256 → 10, ReLU, softmax cross-entropy, λ = 1e-4, η = 0.1, float32. Three regimes:
+full-batch GD, per-sample SGD (pick p), minibatch SGD (batch 128, shuffled each epoch).
 
-Contenders, each timed in this one process, interleaved, median of several repeats:
-- handgrad: the whole run one ``lax.scan`` under ``jit``, hand gradients and ``jax.grad``;
-- handgrad's jitted step called from a Python loop (what the scan saves);
-- NumPy: the same hand formulas in a Python loop;
-- PyTorch eager (optional: ``pip install torch==2.13.0``): the idiomatic loop.
+Contenders, each as its own users write it, timed in this one process, interleaved:
+- handgrad: ``run_gd`` / ``run_sgd``, the whole run one ``lax.scan`` under ``jit``, with the
+  hand gradient (``mlp1_hand_value_and_grad``) and with ``jax.grad``;
+- handgrad, s carried: ``optim.run_mlp1_carried`` (docs/carried.md);
+- expert JAX: d2l's formulas written out in one jitted ``lax.scan``, J = L + s returned every
+  step, the batch indices precomputed (NumPy, outside the timed call; full batches only):
+  row-major as JAX's examples write a batch, one sample per column as d2l prints it, and
+  row-major without J's penalty term (what reporting J costs);
+- the same hand step, jitted, called from a Python loop (what the scan saves);
+- NumPy: the same hand formulas, vectorised, in a Python loop;
+- PyTorch eager, the idiomatic loop: bias-free ``nn.Linear``, ``F.cross_entropy``,
+  ``optim.SGD(weight_decay=λ)``, nothing else in the autograd graph;
+- ``torch.compile`` of that model, its compile time reported apart.
 
-Run:  python benchmarks/bench_digits.py [--repeats 5] [--json results.json]
+PyTorch is optional (``pip install torch==2.13.0``); without it those columns stay blank.
+
+Run:  python benchmarks/bench_digits.py [--repeats 7] [--json results.json] [--toy]
 """
 
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
+import os
 import platform
 import statistics
+import sys
 import time
 from functools import partial
 
 import jax
 import jax.numpy as jnp
 import numpy as np
-from sklearn.datasets import load_digits
+from workload import digits
 
 import handgrad as hg
+from handgrad.optim import run_mlp1_carried
 
 LAM, LR, HIDDEN, BATCH = 1e-4, 0.1, 256, 128
 STEPS = {"full_batch": 200, "per_sample": 5000, "minibatch": 1000}
 
 
-def data():
-    X, y = load_digits(return_X_y=True)
-    X = (X - X.mean(0)) / (X.std(0) + 1e-8)
-    return X.astype(np.float32), y.astype(np.int32)
-
-
-def median_us(fn, steps, repeats):
-    times = []
-    for _ in range(repeats):
-        t = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t) / steps * 1e6)
-    return statistics.median(times)
-
-
-# ---------------------------------------------------------------- handgrad (JAX)
-def jax_runs(X, Y, params):
+# ---------------------------------------------------------------- handgrad
+def handgrad_runs(X, Y, params, steps):
     hand = partial(hg.mlp1_hand_value_and_grad, lam=LAM)
     auto = jax.value_and_grad(partial(hg.mlp1_objective, lam=LAM))
+    key = jax.random.key(0)
+    sampler = {"full_batch": hg.full_batch(), "per_sample": hg.per_sample(),
+               "minibatch": hg.minibatch(BATCH)}  # fmt: skip
     runs = {}
-    for source, vg in (("hand", hand), ("autodiff", auto)):
-        for regime, steps in STEPS.items():
+    for regime, n in steps.items():
+        for name, vg in (("handgrad", hand), ("jax.grad", auto)):
             if regime == "full_batch":
-                f = lambda vg=vg, steps=steps: hg.run_gd(vg, params, X, Y, lr=LR, steps=steps)
+                runs[name, regime] = partial(hg.run_gd, vg, params, X, Y, lr=LR, steps=n)
             else:
                 B = 1 if regime == "per_sample" else BATCH
-                f = lambda vg=vg, steps=steps, B=B: hg.run_sgd(
-                    vg, params, X, Y, lr=LR, steps=steps, key=jax.random.key(0), batch_size=B
-                )
-            runs[(source, regime)] = lambda f=f: jax.block_until_ready(f())
+                runs[name, regime] = partial(hg.run_sgd, vg, params, X, Y, lr=LR, steps=n,
+                                             key=key, batch_size=B)  # fmt: skip
+        runs["carried", regime] = partial(run_mlp1_carried, params, X, Y, lr=LR, lam=LAM, steps=n,
+                                          sampler=sampler[regime], key=key)  # fmt: skip
     return runs
 
 
-def python_loop_runs(X, Y, params):
-    """The same per-sample and full-batch steps, one jitted call per step from Python."""
+# ---------------------------------------------------------------- expert JAX
+def expert_step(W1, W2, Xb, Yb, with_s):
+    """d2l's formulas for a row-major batch, written out; J = L + s unless told otherwise."""
+    Z = Xb @ W1.T
+    H = jnp.maximum(Z, 0)
+    O = H @ W2.T
+    O = O - O.max(1, keepdims=True)
+    E = jnp.exp(O)
+    S = E.sum(1, keepdims=True)
+    L = jnp.mean(jnp.log(S[:, 0]) - jnp.take_along_axis(O, Yb[:, None], 1)[:, 0])
+    J = L + LAM / 2 * (jnp.sum(W1 * W1) + jnp.sum(W2 * W2)) if with_s else L
+    dO = (E / S - jax.nn.one_hot(Yb, O.shape[1], dtype=O.dtype)) / Xb.shape[0]
+    dW2 = dO.T @ H + LAM * W2
+    dZ = (dO @ W2) * (Z > 0)
+    dW1 = dZ.T @ Xb + LAM * W1
+    return W1 - LR * dW1, W2 - LR * dW2, J
+
+
+def expert_step_columns(W1, W2, Xb, Yb, with_s):
+    """The same formulas with one sample per column, as d2l prints them (Zᵀ = W⁽¹⁾Xᵀ, …)."""
+    Zt = jax.lax.dot_general(W1, Xb, (((1,), (1,)), ((), ())))
+    Ht = jnp.maximum(Zt, 0)
+    Ot = W2 @ Ht
+    Ot = Ot - Ot.max(0, keepdims=True)
+    E = jnp.exp(Ot)
+    S = E.sum(0, keepdims=True)
+    L = jnp.mean(jnp.log(S[0]) - jnp.take_along_axis(Ot, Yb[None, :], 0)[0])
+    J = L + LAM / 2 * (jnp.sum(W1 * W1) + jnp.sum(W2 * W2)) if with_s else L
+    dOt = (E / S - jax.nn.one_hot(Yb, Ot.shape[0], dtype=Ot.dtype, axis=0)) / Xb.shape[0]
+    dW2 = jax.lax.dot_general(dOt, Ht, (((1,), (1,)), ((), ()))) + LAM * W2
+    dZt = (W2.T @ dOt) * (Zt > 0)
+    dW1 = dZt @ Xb + LAM * W1
+    return W1 - LR * dW1, W2 - LR * dW2, J
+
+
+EXPERTS = {"expert": (expert_step, True), "expert, no s": (expert_step, False),
+           "expert, columns": (expert_step_columns, True)}  # fmt: skip
+
+
+@partial(jax.jit, static_argnames="who")
+def expert_scan(W1, W2, X, Y, idx, who):
+    step, with_s = EXPERTS[who]
+
+    def body(W, i):
+        *W, J = step(*W, X[i], Y[i], with_s)
+        return tuple(W), J
+
+    return jax.lax.scan(body, (W1, W2), idx)
+
+
+@partial(jax.jit, static_argnums=(4, 5))
+def _expert_full(W1, W2, X, Y, steps, who):
+    step, with_s = EXPERTS[who]
+
+    def body(W, _):
+        *W, J = step(*W, X, Y, with_s)
+        return tuple(W), J
+
+    return jax.lax.scan(body, (W1, W2), None, length=steps)
+
+
+def expert_indices(P, steps, rng):
+    """Per regime, the (steps, B) indices an expert precomputes: one sample, or full batches
+    of a fresh shuffle each epoch (the short remainder dropped)."""
+    per_epoch = P // BATCH
+    shuffles = [rng.permutation(P)[: per_epoch * BATCH].reshape(per_epoch, BATCH)
+                for _ in range(steps["minibatch"] // per_epoch + 1)]  # fmt: skip
+    return {
+        "full_batch": None,
+        "per_sample": jnp.asarray(rng.integers(0, P, (steps["per_sample"], 1)), jnp.int32),
+        "minibatch": jnp.asarray(np.concatenate(shuffles)[: steps["minibatch"]], jnp.int32),
+    }
+
+
+def expert_runs(X, Y, params, steps):
+    W1, W2 = params["W1"], params["W2"]
+    idx = expert_indices(X.shape[0], steps, np.random.default_rng(0))
+    runs = {}
+    for regime, n in steps.items():
+        for who in EXPERTS:
+            runs[who, regime] = (partial(_expert_full, W1, W2, X, Y, n, who)
+                                 if regime == "full_batch"
+                                 else partial(expert_scan, W1, W2, X, Y, idx[regime], who=who))  # fmt: skip
+    return runs
+
+
+# ---------------------------------------------------------------- a Python loop of jitted steps
+def python_loop_runs(X, Y, params, steps):
     hand = partial(hg.mlp1_hand_value_and_grad, lam=LAM)
 
     @jax.jit
-    def step(params, idx):
-        J, g = hand(params, X[idx], Y[idx])
+    def step(params, Xb, Yb):
+        J, g = hand(params, Xb, Yb)
         return jax.tree_util.tree_map(lambda w, d: w - LR * d, params, g), J
 
-    @jax.jit
-    def full_step(params):
-        J, g = hand(params, X, Y)
-        return jax.tree_util.tree_map(lambda w, d: w - LR * d, params, g), J
-
-    rng = np.random.default_rng(0)
+    picks = np.random.default_rng(0).integers(0, X.shape[0], steps["per_sample"])
 
     def per_sample():
         p = params
-        for i in rng.integers(0, X.shape[0], STEPS["per_sample"]):
-            p, _ = step(p, jnp.asarray([i]))
-        jax.block_until_ready(p)
+        for i in picks:
+            p, _ = step(p, X[i : i + 1], Y[i : i + 1])
+        return p
 
     def full_batch():
         p = params
-        for _ in range(STEPS["full_batch"]):
-            p, _ = full_step(p)
-        jax.block_until_ready(p)
+        for _ in range(steps["full_batch"]):
+            p, _ = step(p, X, Y)
+        return p
 
-    return {("python-loop", "per_sample"): per_sample, ("python-loop", "full_batch"): full_batch}
+    return {("python loop", "per_sample"): per_sample, ("python loop", "full_batch"): full_batch}
 
 
 # ---------------------------------------------------------------- NumPy hand loop
-def numpy_runs(X, Y, params):
+def numpy_runs(X, Y, params, steps):
     W1, W2 = (np.array(params[k]) for k in ("W1", "W2"))
     onehot = np.eye(10, dtype=np.float32)
-    rng = np.random.default_rng(0)
+    P = X.shape[0]
 
     def step(W1, W2, Xb, Yb):
         Z = Xb @ W1.T
         H = np.maximum(Z, 0)
         O = H @ W2.T
-        O = O - O.max(1, keepdims=True)
+        O -= O.max(1, keepdims=True)
         E = np.exp(O)
         dO = (E / E.sum(1, keepdims=True) - onehot[Yb]) / len(Yb)
         dW2 = dO.T @ H + LAM * W2
@@ -117,50 +200,58 @@ def numpy_runs(X, Y, params):
 
     def run(regime):
         def go():
-            w1, w2 = W1.copy(), W2.copy()
-            P = X.shape[0]
+            rng = np.random.default_rng(0)
+            w1, w2 = W1, W2
             if regime == "full_batch":
-                for _ in range(STEPS[regime]):
+                for _ in range(steps[regime]):
                     w1, w2 = step(w1, w2, X, Y)
             elif regime == "per_sample":
-                for p in rng.integers(0, P, STEPS[regime]):
+                for p in rng.integers(0, P, steps[regime]):
                     w1, w2 = step(w1, w2, X[p : p + 1], Y[p : p + 1])
             else:
                 order, k = rng.permutation(P), 0
-                for _ in range(STEPS[regime]):
+                for _ in range(steps[regime]):
                     if k >= P:
                         order, k = rng.permutation(P), 0
                     idx = order[k : k + BATCH]
                     k += BATCH
                     w1, w2 = step(w1, w2, X[idx], Y[idx])
+            return w1
 
         return go
 
-    return {("numpy", r): run(r) for r in STEPS}
+    return {("NumPy", r): run(r) for r in steps}
 
 
-# ---------------------------------------------------------------- PyTorch eager
-def torch_runs(X, Y, params):
+# ---------------------------------------------------------------- PyTorch
+def torch_runs(X, Y, params, steps, compile_times):
     try:
         import torch
+        from torch import nn
+        from torch.nn import functional as F
     except ImportError:
         return {}
-    from torch import nn
-
     Xt, Yt = torch.from_numpy(X.copy()), torch.from_numpy(Y.astype(np.int64))
+    W1, W2 = (torch.tensor(np.array(params[k])) for k in ("W1", "W2"))
 
-    def run(regime):
+    def model():
+        net = nn.Sequential(nn.Linear(64, HIDDEN, bias=False), nn.ReLU(),
+                            nn.Linear(HIDDEN, 10, bias=False))  # fmt: skip
+        with torch.no_grad():
+            net[0].weight.copy_(W1)
+            net[2].weight.copy_(W2)
+        return net
+
+    def run(regime, compiled):
+        net = model()
+        forward = torch.compile(net) if compiled else net
+        opt = torch.optim.SGD(net.parameters(), lr=LR, weight_decay=LAM)
+        P = X.shape[0]
+
         def go():
-            model = nn.Sequential(
-                nn.Linear(64, HIDDEN, bias=False), nn.ReLU(), nn.Linear(HIDDEN, 10, bias=False)
-            )
-            with torch.no_grad():
-                model[0].weight.copy_(torch.tensor(np.array(params["W1"])))
-                model[2].weight.copy_(torch.tensor(np.array(params["W2"])))
-            opt = torch.optim.SGD(model.parameters(), lr=LR)
-            P, g = X.shape[0], torch.Generator().manual_seed(0)
+            g = torch.Generator().manual_seed(0)
             order, k = torch.randperm(P, generator=g), 0
-            for _ in range(STEPS[regime]):
+            for _ in range(steps[regime]):
                 if regime == "full_batch":
                     xb, yb = Xt, Yt
                 elif regime == "per_sample":
@@ -173,16 +264,24 @@ def torch_runs(X, Y, params):
                     k += BATCH
                     xb, yb = Xt[idx], Yt[idx]
                 opt.zero_grad()
-                loss = nn.functional.cross_entropy(model(xb), yb)
-                loss = loss + LAM / 2 * (
-                    model[0].weight.square().sum() + model[2].weight.square().sum()
-                )
-                loss.backward()
+                F.cross_entropy(forward(xb), yb).backward()
                 opt.step()
 
+        if compiled:  # compiled here, for every batch size the regime feeds it; timed apart
+            sizes = {"full_batch": [P], "per_sample": [1], "minibatch": [BATCH, P % BATCH]}
+            t = time.perf_counter()
+            for n in sizes[regime]:
+                opt.zero_grad()
+                F.cross_entropy(forward(Xt[:n]), Yt[:n]).backward()
+            compile_times[regime] = time.perf_counter() - t
         return go
 
-    return {("pytorch", r): run(r) for r in STEPS}
+    runs = {("PyTorch", r): run(r, False) for r in steps}
+    try:
+        runs |= {("torch.compile", r): run(r, True) for r in steps}
+    except Exception as e:  # no C++ compiler, or an unsupported platform: say so, go on
+        print(f"torch.compile unavailable: {type(e).__name__}: {e}", file=sys.stderr)
+    return runs
 
 
 def matmul_gflops(repeats):
@@ -190,69 +289,102 @@ def matmul_gflops(repeats):
     a = jnp.ones((1024, 1024), jnp.float32)
     f = jax.jit(lambda a: a @ a)
     jax.block_until_ready(f(a))
-    us = median_us(lambda: jax.block_until_ready(f(a)), 1, repeats * 4)
-    return 2 * 1024**3 / us / 1e3
+    times = []
+    for _ in range(repeats * 4):
+        t = time.perf_counter()
+        jax.block_until_ready(f(a))
+        times.append(time.perf_counter() - t)
+    return 2 * 1024**3 / statistics.median(times) / 1e9
+
+
+def measure(runs, steps, repeats):
+    """µs per step, median of ``repeats`` rounds; each round calls every run once, in turn."""
+    for fn in runs.values():  # compile and warm up everything first
+        jax.block_until_ready(fn())
+    samples = {name: [] for name in runs}
+    for _ in range(repeats):
+        for (who, regime), fn in runs.items():
+            t = time.perf_counter()
+            jax.block_until_ready(fn())
+            samples[who, regime].append((time.perf_counter() - t) / steps[regime] * 1e6)
+    return {name: statistics.median(v) for name, v in samples.items()}
+
+
+COLUMNS = ["handgrad", "jax.grad", "carried", "expert", "expert, columns", "expert, no s",
+           "python loop", "NumPy", "PyTorch", "torch.compile"]  # fmt: skip
+PEERS = ("NumPy", "PyTorch", "torch.compile")
+
+
+def report(us, steps, compile_times, gflops, args):
+    fmt = lambda v: "—" if v is None else f"{v:.1f}" if v >= 10 else f"{v:.2f}"
+    torch_version = ""
+    if any(w == "PyTorch" for w, _ in us):
+        import torch
+
+        torch_version = f", torch {torch.__version__} ({torch.get_num_threads()} threads)"
+    print(f"command: python benchmarks/bench_digits.py {' '.join(sys.argv[1:])}".rstrip())
+    print(f"date: {datetime.date.today()}; machine: {platform.machine()} "
+          f"{platform.processor() or ''}, {os.cpu_count()} CPUs, jax {jax.__version__} "
+          f"on {jax.devices()[0].platform}{torch_version}")  # fmt: skip
+    print(f"steps: {steps}; median of {args.repeats} interleaved rounds\n")
+    print("µs per step:\n")
+    print("| regime | " + " | ".join(COLUMNS) + " |")
+    print("|---|" + "---|" * len(COLUMNS))
+    for regime in steps:
+        print(f"| {regime} | " + " | ".join(fmt(us.get((c, regime))) for c in COLUMNS) + " |")
+    print("\nratios (same run):\n")
+    print("| regime | handgrad / expert | handgrad / expert, columns | carried / expert "
+          "| fastest peer | fastest peer / handgrad | NumPy / handgrad | PyTorch / handgrad "
+          "| torch.compile / handgrad |")  # fmt: skip
+    print("|---|---|---|---|---|---|---|---|---|")
+    for regime in steps:
+        h = us["handgrad", regime]
+        peers = {p: us[p, regime] for p in PEERS if (p, regime) in us}
+        fastest = min(peers, key=peers.get)
+        ratio = lambda p, peers=peers, h=h: "—" if p not in peers else f"{peers[p] / h:.2f}×"
+        print(f"| {regime} | {h / us['expert', regime]:.2f} | "
+              f"{h / us['expert, columns', regime]:.2f} | "
+              f"{us['carried', regime] / us['expert', regime]:.2f} | {fastest} | "
+              f"{peers[fastest] / h:.2f}× | {ratio('NumPy')} | {ratio('PyTorch')} | "
+              f"{ratio('torch.compile')} |")  # fmt: skip
+    if compile_times:
+        print("\ntorch.compile's compile time, apart from the steps: "
+              + ", ".join(f"{r} {t:.1f} s" for r, t in compile_times.items()))  # fmt: skip
+    P, flop = 1797, 2 * 1797 * (2 * 64 * HIDDEN + 3 * HIDDEN * 10)
+    achieved = flop / us["handgrad", "full_batch"] / 1e3
+    print(f"\nfloat32 matmul rate (1024³ through XLA): {gflops:.1f} GFLOP/s; a full-batch step "
+          f"needs 2·P·(2·64·256 + 3·256·10) = {flop / 1e6:.1f} MFLOP of matmuls (P = {P}), done "
+          f"at {achieved:.1f} GFLOP/s: {achieved / gflops:.0%} of that rate")  # fmt: skip
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--json", help="also write the raw numbers here")
+    parser.add_argument("--toy", action="store_true", help="a few steps each, for CI")
     args = parser.parse_args()
-    X, Y = data()
+    steps = {r: max(2, n // 100) for r, n in STEPS.items()} if args.toy else STEPS
+    if args.toy:
+        args.repeats = 1
+    X, Y = digits()
     params = hg.mlp1_init(jax.random.key(0), 64, HIDDEN, 10, dtype=jnp.float32)
     Xj, Yj = jnp.asarray(X), jnp.asarray(Y)
+    compile_times = {}
     runs = {
-        **jax_runs(Xj, Yj, params),
-        **python_loop_runs(Xj, Yj, params),
-        **numpy_runs(X, Y, params),
-        **torch_runs(X, Y, params),
+        **handgrad_runs(Xj, Yj, params, steps),
+        **expert_runs(Xj, Yj, params, steps),
+        **python_loop_runs(Xj, Yj, params, steps),
+        **numpy_runs(X, Y, params, steps),
+        **torch_runs(X, Y, params, steps, compile_times),
     }
-    for fn in runs.values():  # compile and warm up everything first
-        fn()
-    samples = {name: [] for name in runs}
-    for _ in range(args.repeats):  # interleaved, so drifts in machine load hit all alike
-        for (who, regime), fn in runs.items():
-            samples[(who, regime)].append(median_us(fn, STEPS[regime], 1))
-    us = {name: statistics.median(v) for name, v in samples.items()}
-    peak = matmul_gflops(args.repeats)
-    P = X.shape[0]
-    flop = 2 * P * (2 * 64 * HIDDEN + 3 * HIDDEN * 10)
-
-    print(
-        f"machine: {platform.processor() or platform.machine()}, {jax.device_count()} JAX device(s) "
-        f"({jax.devices()[0].platform}), jax {jax.__version__}"
-    )
-    print(
-        "\n| regime | handgrad hand µs/step | jax.grad µs/step | hand / grad | python loop µs | numpy µs | pytorch µs | vs pytorch | vs numpy |"
-    )
-    print("|---|---|---|---|---|---|---|---|---|")
-    for regime in STEPS:
-        h, a = us[("hand", regime)], us[("autodiff", regime)]
-        loop = us.get(("python-loop", regime))
-        npy, pt = us[("numpy", regime)], us.get(("pytorch", regime))
-        fmt = lambda v: "—" if v is None else f"{v:.1f}"
-        print(
-            f"| {regime} | {h:.1f} | {a:.1f} | {h / a:.2f} | {fmt(loop)} | {npy:.1f} | {fmt(pt)} | "
-            f"{'—' if pt is None else f'{pt / h:.1f}×'} | {npy / h:.1f}× |"
-        )
-    achieved = flop / us[("hand", "full_batch")] / 1e3
-    print(
-        f"\nfloat32 matmul rate (1024³ via XLA): {peak:.1f} GFLOP/s; full-batch GD step needs "
-        f"{flop / 1e6:.1f} MFLOP of matmuls → {achieved:.1f} GFLOP/s = {achieved / peak:.0%} of it"
-    )
-    if ("python-loop", "per_sample") in us:
-        print(
-            f"lax.scan vs Python loop of a jitted step: per-sample {us[('python-loop', 'per_sample')] / us[('hand', 'per_sample')]:.1f}×, "
-            f"full batch {us[('python-loop', 'full_batch')] / us[('hand', 'full_batch')]:.2f}×"
-        )
+    us = measure(runs, steps, args.repeats)
+    gflops = matmul_gflops(args.repeats)
+    report(us, steps, compile_times, gflops, args)
     if args.json:
         with open(args.json, "w") as f:
-            json.dump(
-                {"us_per_step": {f"{w}/{r}": v for (w, r), v in us.items()}, "matmul_gflops": peak},
-                f,
-                indent=1,
-            )
+            raw = {f"{w}/{r}": v for (w, r), v in us.items()}
+            json.dump({"us_per_step": raw, "matmul_gflops": gflops, "steps": steps,
+                       "torch_compile_s": compile_times}, f, indent=1)  # fmt: skip
 
 
 if __name__ == "__main__":

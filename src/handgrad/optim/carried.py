@@ -62,16 +62,15 @@ def _outer(a: jax.Array, b: jax.Array) -> jax.Array:
     return a[:, None] * b[None, :]
 
 
-def _outer_norm2(A: jax.Array, B: jax.Array) -> jax.Array:
-    """‖AᵀB‖²_F from the factors: Σ_{p,p′} (A[p]·A[p′])(B[p]·B[p′]), when that is cheaper
-    than forming AᵀB (batch² · (a + b) < a · b); otherwise from AᵀB."""
+def _norm2(A: jax.Array, B: jax.Array, G: jax.Array) -> jax.Array:
+    """‖G‖²_F for G = AᵀB: from the factors, Σ_{p,p′} (A[p]·A[p′])(B[p]·B[p′]), when that is
+    cheaper than a pass over G (batch² · (a + b) < a · b); otherwise from G."""
     P, a = A.shape
     b = B.shape[1]
     if P == 1:
         return jnp.sum(A * A) * jnp.sum(B * B)
     if P * P * (a + b) < a * b:
         return jnp.sum((A @ A.T) * (B @ B.T))
-    G = A.T @ B
     return jnp.sum(G * G)
 
 
@@ -117,7 +116,7 @@ def mlp1_carried_step(
     shrink = e * (2 - e)  # squaring the rounded decay would err the same way every step
     z = cache.z - params["b1"][None, :] if "b1" in params else cache.z
     inner = jnp.sum(back.dJ_dz * z) + jnp.sum(back.dJ_do * cache.o)
-    sq = _outer_norm2(back.dJ_dz, cache.x) + _outer_norm2(back.dJ_do, cache.h)
+    sq = _norm2(back.dJ_dz, cache.x, back.dJ_dW1) + _norm2(back.dJ_do, cache.h, back.dJ_dW2)
     ds = -shrink * s - lam * lr * decay * inner + lam * lr * lr / 2 * sq
     one = X.shape[0] == 1
     g1 = _outer(back.dJ_dz[0], cache.x[0]) if one else back.dJ_dW1  # (∂J/∂Z)ᵀX, λ = 0
