@@ -16,13 +16,17 @@ from helpers import compilations, mlp1_problem, rel_err
 s_of = lambda p, lam: l2_penalty([p["W1"], p["W2"]], lam)
 
 
-@pytest.mark.parametrize("P", [1, 3, 40])  # one sample, the Gram form, ‖g‖² from g itself
+# (P, d, h, q): one sample; the Gram form for both layers (P²(a + b) < ab); ‖g‖² from g itself
+SHAPES = [(1, 5, 7, 3), (2, 16, 16, 16), (40, 5, 7, 3)]
+
+
+@pytest.mark.parametrize("P, d, h, q", SHAPES, ids=["sample", "gram", "from-g"])
 @pytest.mark.parametrize("bias", [False, True])
 @pytest.mark.parametrize(
     "activation, loss", [("relu", "softmax_cross_entropy"), ("tanh", "squared_error")]
 )
-def test_one_step_is_the_gd_step_and_its_delta_s_is_exact(P, bias, activation, loss):
-    params, X, Y = mlp1_problem(P, 5, 7, 3, P, bias=bias, loss=loss, dtype=jnp.float64)
+def test_one_step_is_the_gd_step_and_its_delta_s_is_exact(P, d, h, q, bias, activation, loss):
+    params, X, Y = mlp1_problem(P, d, h, q, P, bias=bias, loss=loss, dtype=jnp.float64)
     lr, lam = 0.3, 0.05
     kw = dict(activation=activation, loss=loss)
     s = s_of(params, lam)
@@ -49,17 +53,22 @@ def test_a_run_is_the_loops_run_with_the_hand_gradient(sampler):
 
 
 @pytest.mark.parametrize("sampler", [hg.per_sample(), hg.minibatch(32)], ids=lambda s: s.name)
-def test_the_carried_J_is_the_direct_J_to_float32_rounding_over_a_long_run(sampler):
-    params, X, Y = mlp1_problem(0, 64, 256, 10, 500, bias=False, loss="softmax_cross_entropy",
+@pytest.mark.parametrize("bias", [False, True])
+def test_the_carried_s_is_the_direct_s_to_float32_rounding_over_a_long_run(sampler, bias):
+    params, X, Y = mlp1_problem(0, 64, 256, 10, 500, bias=bias, loss="softmax_cross_entropy",
                                 dtype=jnp.float32)  # fmt: skip
     go = partial(run_mlp1_carried, params, X, Y, lr=0.01, lam=1e-3, steps=20_000,
-                 sampler=sampler, key=jax.random.key(1))  # fmt: skip
-    w_direct, J_direct = go(anchor=1)  # s computed directly before every step
-    w, J = go()  # carried, computed directly every 100 steps
-    assert all(np.array_equal(w[k], w_direct[k]) for k in params)  # the same float steps
+                 sampler=sampler, key=jax.random.key(1), penalties=True)  # fmt: skip
+    w_direct, J_direct, s_direct = go(anchor=1)  # s computed directly before every step
+    w, J, s = go()  # carried, computed directly every 100 steps
+    # the update never reads s: both runs take the same float steps, so s_direct is the
+    # penalty of the very parameters the carried s describes
+    assert all(np.array_equal(w[k], w_direct[k]) for k in w)
     J, J_direct = np.asarray(J, np.float64), np.asarray(J_direct, np.float64)
+    s, s_direct = np.asarray(s, np.float64), np.asarray(s_direct, np.float64)
     assert np.all(np.isfinite(J_direct)) and J_direct[-1] < J_direct[0] / 2
-    assert np.max(np.abs(J - J_direct) / J_direct) <= 1e-6  # ~8 float32 ulps, after 20,000 steps
+    assert np.max(np.abs(s - s_direct) / s_direct) <= 1e-6  # ~8 float32 ulps of s, 20,000 steps
+    assert np.max(np.abs(J - J_direct) / J_direct) <= 1e-6  # and so of the J a reader sees
 
 
 def test_a_new_learning_rate_or_lambda_compiles_nothing():

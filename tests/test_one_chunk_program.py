@@ -107,3 +107,25 @@ def test_a_bad_length_is_named(problem, length, message):
     state = hg.optim.init_run(params, rule, sampler, jax.random.key(3))
     with pytest.raises(ValueError, match=message):
         hg.optim.run_steps(HAND, rule, sampler, state, X, Y, steps=11, length=length)
+
+
+def noisy(params, X, Y, key):
+    """A stochastic gradient source: the hand gradient plus noise drawn from the step's key."""
+    J, grads = HAND(params, X, Y)
+    noise = lambda g: 1e-3 * jax.random.normal(key, g.shape, g.dtype)
+    return J, jax.tree_util.tree_map(lambda g: g + noise(g), grads)
+
+
+def test_a_stochastic_source_draws_the_same_keys_with_room_to_spare(problem):
+    params, X, Y = problem
+    rule, sampler = hg.gd(0.1), hg.minibatch(6)
+    state = hg.optim.init_run(params, rule, sampler, jax.random.key(5))
+    go = lambda **kw: hg.optim.run_steps(noisy, rule, sampler, state, X, Y, steps=9,
+                                         takes_key=True, **kw)  # fmt: skip
+    (exact, t_exact), (roomy, t_roomy) = go(), go(length=20)
+    chex.assert_trees_all_equal(roomy, exact)
+    chex.assert_trees_all_equal(t_roomy.losses, np.asarray(t_exact.losses))
+    other = hg.optim.init_run(params, rule, sampler, jax.random.key(6))
+    moved, _ = hg.optim.run_steps(noisy, rule, sampler, other, X, Y, steps=9, takes_key=True,
+                                  length=20)  # fmt: skip
+    assert not np.array_equal(moved.params["W1"], roomy.params["W1"])  # the key is used

@@ -166,13 +166,19 @@ def mlp1_backward_batch(
     lam = jnp.asarray(lam, W1.dtype)
     P = cache.x.shape[0]
     # columns from here on: ∂J/∂Oᵀ is (q, P), ∂C/∂ō down each column
-    dOt = get_cost(loss).dC_dybar(_columns(Y), cache.o.T, axis=0) / P
-    dJ_dW2 = _contract_samples(dOt, cache.h.T) + lam * W2  # (∂J/∂O)ᵀ H
-    dHt = W2.T @ dOt
-    dZt = dHt * dphi(cache.z.T)
-    dJ_dW1 = dZt @ cache.x + lam * W1  # (∂J/∂Z)ᵀ X
-    dJ_db1 = jnp.sum(dZt, axis=1) if "b1" in params else None
-    return MLP1Backward(dOt.T, dJ_dW2, dHt.T, dZt.T, dJ_dW1, dJ_db1)
+    dJ_dOt = get_cost(loss).dC_dybar(_columns(Y), cache.o.T, axis=0) / P
+    dJ_dW2 = _contract_samples(dJ_dOt, cache.h.T) + lam * W2  # (∂J/∂O)ᵀ H
+    dJ_dHt = W2.T @ dJ_dOt
+    dJ_dZt = dJ_dHt * dphi(cache.z.T)
+    dJ_dW1 = dJ_dZt @ cache.x + lam * W1  # (∂J/∂Z)ᵀ X
+    dJ_db1 = jnp.sum(dJ_dZt, axis=1) if "b1" in params else None
+    return MLP1Backward(dJ_dOt.T, dJ_dW2, dJ_dHt.T, dJ_dZt.T, dJ_dW1, dJ_db1)
+
+
+def mlp1_batch_loss(cache: MLP1Cache, Y: jax.Array, *, loss: str) -> jax.Array:
+    """L = 1/P Σ_p C(y[p], o[p]) from a batch's stored forward pass, C taken down each column
+    of Oᵀ as ``mlp1_forward_batch`` computed it."""
+    return jnp.mean(get_cost(loss).C(_columns(Y), cache.o.T, axis=0))
 
 
 def _as_params(params: Mapping[str, jax.Array], back: MLP1Backward) -> Params:
@@ -197,7 +203,7 @@ def mlp1_hand_value_and_grad(
     check_lam(lam)
     p, X, Y = as_mlp1_inputs(params, X, Y, activation, loss)
     cache = mlp1_forward_batch(p, X, activation=activation)
-    L = jnp.mean(get_cost(loss).C(_columns(Y), cache.o.T, axis=0))  # C down each column
+    L = mlp1_batch_loss(cache, Y, loss=loss)
     J = L + l2_penalty([p["W1"], p["W2"]], lam)
     back = mlp1_backward_batch(p, cache, Y, lam=lam, activation=activation, loss=loss)
     return J, _as_params(p, back)

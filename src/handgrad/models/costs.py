@@ -29,18 +29,18 @@ from handgrad._validate import check_name
 class Cost(NamedTuple):
     """A per-sample cost ``C(y, ȳ)`` with its gradient ``∂C/∂ȳ``."""
 
-    C: Callable[..., jax.Array]  # (y, ȳ, axis=-1)
-    dC_dybar: Callable[..., jax.Array]  # (y, ȳ, axis=-1)
+    C: Callable[..., jax.Array]  # (y, ȳ, axis=…): a batch's outputs along axis
+    dC_dybar: Callable[..., jax.Array]
 
 
-def squared_error(y: ArrayLike, ybar: ArrayLike, axis: int = -1) -> jax.Array:
+def squared_error(y: ArrayLike, ybar: ArrayLike, axis: int | None = None) -> jax.Array:
     """C(y, ȳ) = ‖y − ȳ‖² (a scalar; y and ȳ of the same shape). For a batch, one C per
-    sample, the outputs along ``axis``."""
+    sample: the outputs along ``axis``."""
     r = jnp.asarray(y) - jnp.asarray(ybar)
-    return jnp.sum(r * r, axis=axis if r.ndim else None)  # a scalar output (linear G) too
+    return jnp.sum(r * r, axis=axis)
 
 
-def squared_error_grad(y: ArrayLike, ybar: ArrayLike, axis: int = -1) -> jax.Array:
+def squared_error_grad(y: ArrayLike, ybar: ArrayLike, axis: int | None = None) -> jax.Array:
     """∂C/∂ȳ = 2 (ȳ − y) (elementwise: ``axis`` changes nothing)."""
     return 2 * (jnp.asarray(ybar) - jnp.asarray(y))
 

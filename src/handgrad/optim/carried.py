@@ -41,13 +41,21 @@ import jax
 import jax.numpy as jnp
 from jax.typing import ArrayLike
 
-from handgrad._validate import check_key, check_lam, check_lr, check_positive_int, check_steps
-from handgrad.backprop.d2l import mlp1_backward_batch, mlp1_forward_batch
-from handgrad.models.costs import get_cost
+from handgrad._validate import (
+    check_bool,
+    check_key,
+    check_lam,
+    check_lr,
+    check_positive_int,
+    check_steps,
+)
+from handgrad.backprop.d2l import mlp1_backward_batch, mlp1_batch_loss, mlp1_forward_batch
 from handgrad.models.losses import l2_penalty
 from handgrad.models.mlp1 import Params, as_mlp1_inputs
 from handgrad.optim.by_value import merge, split
 from handgrad.optim.checks import check_sampler
+from handgrad.optim.loop import init_run
+from handgrad.optim.rules import gd
 from handgrad.optim.samplers import Sampler, on_batch
 
 
@@ -107,20 +115,20 @@ def mlp1_carried_step(
       the sum).
     """
     cache = mlp1_forward_batch(params, X, activation=activation)
-    L = jnp.mean(jax.vmap(get_cost(loss).C)(Y, cache.o))
+    L = mlp1_batch_loss(cache, Y, loss=loss)
     back = mlp1_backward_batch(params, cache, Y, lam=0.0, activation=activation, loss=loss)
     dtype = params["W1"].dtype
     lr, lam = jnp.asarray(lr, dtype), jnp.asarray(lam, dtype)
     decay = 1 - lr * lam  # rounded, and used as rounded in W′ and in s′ alike
-    e = 1 - decay  # exact (Sterbenz): (1 − e)² = 1 − e(2 − e) keeps its precision, where
-    shrink = e * (2 - e)  # squaring the rounded decay would err the same way every step
+    e = 1 - decay  # exact for ηλ ≤ ½ (Sterbenz); (1 − e)² = 1 − e(2 − e) keeps its precision,
+    shrink = e * (2 - e)  # where squaring the rounded decay would err alike every step
     z = cache.z - params["b1"][None, :] if "b1" in params else cache.z
     inner = jnp.sum(back.dJ_dz * z) + jnp.sum(back.dJ_do * cache.o)
     sq = _norm2(back.dJ_dz, cache.x, back.dJ_dW1) + _norm2(back.dJ_do, cache.h, back.dJ_dW2)
     ds = -shrink * s - lam * lr * decay * inner + lam * lr * lr / 2 * sq
-    one = X.shape[0] == 1
-    g1 = _outer(back.dJ_dz[0], cache.x[0]) if one else back.dJ_dW1  # (∂J/∂Z)ᵀX, λ = 0
-    g2 = _outer(back.dJ_do[0], cache.h[0]) if one else back.dJ_dW2
+    sample = X.shape[0] == 1
+    g1 = _outer(back.dJ_dz[0], cache.x[0]) if sample else back.dJ_dW1  # (∂J/∂Z)ᵀX, λ = 0
+    g2 = _outer(back.dJ_do[0], cache.h[0]) if sample else back.dJ_dW2
     new = {"W1": decay * params["W1"] - lr * g1, "W2": decay * params["W2"] - lr * g2}
     if "b1" in params:
         new["b1"] = params["b1"] - lr * back.dJ_db1
@@ -128,37 +136,38 @@ def mlp1_carried_step(
 
 
 @partial(jax.jit, static_argnames=("sampler", "steps", "anchor", "activation", "loss"))
-def _run(params, X, Y, lr, lam, key, traced, *, sampler, steps, anchor, activation, loss):
+def _run(params, X, Y, lr, lam, state, traced, *, sampler, steps, anchor, activation, loss):
     sampler = merge(sampler, traced)
-    (which, index_sets), _ = sampler.schedule(sampler.init(key), X.shape[0], steps)
+    (which, index_sets), _ = sampler.schedule(state, X.shape[0], steps)
     step = partial(mlp1_carried_step, lr=lr, lam=lam, activation=activation, loss=loss)
 
     def body(carry, xs):
-        params, s, c = carry
+        params, s, err = carry
         params, ds, J = on_batch(lambda Xb, Yb: step(params, s, Xb, Yb), X, Y, *xs)
-        # s + ds, compensated (Kahan): steps alike round alike, which plain sums accumulate
-        y = ds - c
-        t = s + y
-        return (params, t, (t - s) - y), J
+        # s + Δs, compensated (Kahan): steps alike round alike, which a plain sum accumulates
+        delta = ds - err
+        total = s + delta
+        return (params, total, (total - s) - delta), (J, s)
 
     def block(params, xs):  # `anchor` steps from a directly computed s
         s = _penalty(params, lam)
-        (params, _, _), J = jax.lax.scan(body, (params, s, jnp.zeros_like(s)), xs)
-        return params, J
+        (params, _, _), (J, S) = jax.lax.scan(body, (params, s, jnp.zeros_like(s)), xs)
+        return params, (J, S)
 
     xs = (which, index_sets)
     blocks, rest = divmod(steps, anchor)
-    losses = []
+    parts = []
     if blocks:
         head = jax.tree_util.tree_map(
             lambda a: a[: blocks * anchor].reshape(blocks, anchor, *a.shape[1:]), xs
         )
-        params, J = jax.lax.scan(block, params, head)
-        losses.append(J.reshape(-1))
+        params, JS = jax.lax.scan(block, params, head)
+        parts.append(jax.tree_util.tree_map(lambda a: a.reshape(-1), JS))
     if rest:
-        params, J = block(params, jax.tree_util.tree_map(lambda a: a[blocks * anchor :], xs))
-        losses.append(J)
-    return params, jnp.concatenate(losses)
+        params, JS = block(params, jax.tree_util.tree_map(lambda a: a[blocks * anchor :], xs))
+        parts.append(JS)
+    J, S = (jnp.concatenate(a) for a in zip(*parts))
+    return params, J, S
 
 
 def run_mlp1_carried(
@@ -172,11 +181,15 @@ def run_mlp1_carried(
     sampler: Sampler,
     key: jax.Array | None = None,
     anchor: int = 100,
+    penalties: bool = False,
     activation: str = "relu",
     loss: str = "softmax_cross_entropy",
-) -> tuple[Params, jax.Array]:
+) -> tuple:
     """Gradient descent on d2l's MLP with s carried: ``run(rule=gd(lr), …)`` with
-    ``mlp1_hand_value_and_grad``, the same steps and the same J per step, faster.
+    ``mlp1_hand_value_and_grad``, the same steps (up to rounding: (1 − ηλ)W − ηg rounds
+    otherwise than W − η(g + λW)) and the same J per step. For one sample, about 1.7× faster
+    than a loop that computes s (``benchmarks/README.md``); for batches where
+    B²(h + d) ≥ hd, ‖g‖² is a pass over g, and the saving is small.
 
     Args:
       params, X, Y: as ``handgrad.mlp1_objective`` takes them.
@@ -185,22 +198,25 @@ def run_mlp1_carried(
       sampler: ``handgrad.full_batch()``, ``per_sample()`` or ``minibatch(B)``.
       key: seeds the sampler (default ``key(0)``), as ``run`` does.
       anchor: s is computed directly again every ``anchor`` steps.
+      penalties: also return the carried s of every step.
 
     Returns:
-      (final parameters, J = L + s per step, before the step).
+      (final parameters, J = L + s per step, before the step), and s per step if asked.
 
     Raises:
       ValueError: for a bad number of steps, η, λ, sampler, key or ``anchor``, and whatever
         the model's checks say of params, X and Y.
     """
     steps, anchor = check_steps(steps), check_positive_int("anchor", anchor)
+    penalties = check_bool("penalties", penalties)
     check_lr(lr)
     check_lam(lam)
     check_sampler(sampler)
     key = jax.random.key(0) if key is None else key
     check_key("key", key)
     params, X, Y = as_mlp1_inputs(params, X, Y, activation, loss)
-    k_sampler, _ = jax.random.split(key)  # as init_run splits it: the same batches as run
+    state = init_run(params, gd(lr), sampler, key).sampler  # the batches run draws
     static, traced = split(sampler)  # equal samplers compile once
-    return _run(params, X, Y, lr, lam, k_sampler, traced, sampler=static, steps=steps,
-                anchor=min(anchor, steps), activation=activation, loss=loss)  # fmt: skip
+    final, J, S = _run(params, X, Y, lr, lam, state, traced, sampler=static, steps=steps,
+                       anchor=min(anchor, steps), activation=activation, loss=loss)  # fmt: skip
+    return (final, J, S) if penalties else (final, J)

@@ -1,4 +1,5 @@
-"""The training loop, compiled end to end: one ``lax.scan`` over the steps.
+"""The training loop, compiled end to end: one ``lax.scan`` over the steps (a
+``lax.while_loop`` when a chunk has room for more steps than it takes: ``run_steps(length=…)``).
 
 Each step asks the sampler which samples to use, the gradient source for (J, g) on them,
 and the rule for the update — all inside one ``jit``-compiled ``lax.scan``, with no Python

@@ -12,6 +12,13 @@ what it draws in one go, and a resumed run continues bit for bit.
 - ``minibatch(B)``: shuffle without replacement each epoch, then take B at a time; the
   last batch of an epoch holds the P mod B samples left over (when B does not divide P).
 
+A loop that takes fewer steps than it drew (``run_steps(length=…)``) advances ``count`` by the
+steps it took: a sampler's state is a ``SamplerState`` whose ``count`` counts batches.
+
+Minibatch orders are drawn by ``shuffle``. A run checkpointed by an earlier handgrad, which
+drew them with ``jax.random.permutation``, resumes with other minibatches than it would have
+drawn there.
+
 The schedules are module-level functions (the batch size a ``jax.tree_util.Partial`` leaf), so
 two equal samplers are equal to a compiled run, which compiles once for both.
 """
@@ -78,7 +85,8 @@ def per_sample() -> Sampler:
 
 
 def shuffle(key: jax.Array, P: int) -> jax.Array:
-    """A uniformly random permutation of 0…P−1, as ``jax.random.permutation`` draws it, faster.
+    """A uniformly random permutation of 0…P−1, drawn the way ``jax.random.permutation``
+    draws one (not the same one for a key), faster.
 
     Both sort the positions by random keys in rounds of stable sorts, enough rounds that the
     random bits reach 3·log₂P (JAX's criterion: ties, broken by position, then bias nothing
