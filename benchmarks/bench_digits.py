@@ -2,7 +2,8 @@
 
 Workload: scikit-learn's digits (1797 × 64, 10 classes, standardised), d2l's MLP without bias,
 64 → 256 → 10, ReLU, softmax cross-entropy, λ = 1e-4, η = 0.1, float32. Three regimes:
-full-batch GD, per-sample SGD (pick p), minibatch SGD (batch 128, shuffled each epoch).
+full-batch GD, per-sample SGD (pick p), minibatch SGD (batch 128, shuffled each epoch, on
+the first 1792 = 14 · 128 samples, so that every contender's every batch holds 128 rows).
 
 Contenders, each as its own users write it, timed in this one process, interleaved:
 - handgrad: ``run_gd`` / ``run_sgd``, the whole run one ``lax.scan`` under ``jit``, with the
@@ -45,6 +46,7 @@ from handgrad.optim import run_mlp1_carried
 
 LAM, LR, HIDDEN, BATCH = 1e-4, 0.1, 256, 128
 STEPS = {"full_batch": 200, "per_sample": 5000, "minibatch": 1000}
+MINIBATCH_P = 1792  # 14 batches of 128
 
 
 # ---------------------------------------------------------------- handgrad
@@ -129,28 +131,26 @@ def _expert_full(W1, W2, X, Y, steps, who):
     return jax.lax.scan(body, (W1, W2), None, length=steps)
 
 
-def expert_indices(P, steps, rng):
-    """Per regime, the (steps, B) indices an expert precomputes: one sample, or full batches
-    of a fresh shuffle each epoch (the short remainder dropped)."""
-    per_epoch = P // BATCH
-    shuffles = [rng.permutation(P)[: per_epoch * BATCH].reshape(per_epoch, BATCH)
-                for _ in range(steps["minibatch"] // per_epoch + 1)]  # fmt: skip
-    return {
-        "full_batch": None,
-        "per_sample": jnp.asarray(rng.integers(0, P, (steps["per_sample"], 1)), jnp.int32),
-        "minibatch": jnp.asarray(np.concatenate(shuffles)[: steps["minibatch"]], jnp.int32),
-    }
+def expert_indices(P, regime, steps, rng):
+    """The (steps, B) indices an expert precomputes: one sample, or the batches of a fresh
+    shuffle each epoch (P is a multiple of B in the minibatch regime)."""
+    if regime == "per_sample":
+        return jnp.asarray(rng.integers(0, P, (steps, 1)), jnp.int32)
+    shuffles = [rng.permutation(P).reshape(P // BATCH, BATCH)
+                for _ in range(steps // (P // BATCH) + 1)]  # fmt: skip
+    return jnp.asarray(np.concatenate(shuffles)[:steps], jnp.int32)
 
 
 def expert_runs(X, Y, params, steps):
     W1, W2 = params["W1"], params["W2"]
-    idx = expert_indices(X.shape[0], steps, np.random.default_rng(0))
     runs = {}
     for regime, n in steps.items():
+        if regime != "full_batch":
+            idx = expert_indices(X.shape[0], regime, n, np.random.default_rng(0))
         for who in EXPERTS:
             runs[who, regime] = (partial(_expert_full, W1, W2, X, Y, n, who)
                                  if regime == "full_batch"
-                                 else partial(expert_scan, W1, W2, X, Y, idx[regime], who=who))  # fmt: skip
+                                 else partial(expert_scan, W1, W2, X, Y, idx, who=who))  # fmt: skip
     return runs
 
 
@@ -163,7 +163,7 @@ def python_loop_runs(X, Y, params, steps):
         J, g = hand(params, Xb, Yb)
         return jax.tree_util.tree_map(lambda w, d: w - LR * d, params, g), J
 
-    picks = np.random.default_rng(0).integers(0, X.shape[0], steps["per_sample"])
+    picks = np.random.default_rng(0).integers(0, X.shape[0], steps.get("per_sample", 0))
 
     def per_sample():
         p = params
@@ -173,11 +173,12 @@ def python_loop_runs(X, Y, params, steps):
 
     def full_batch():
         p = params
-        for _ in range(steps["full_batch"]):
+        for _ in range(steps.get("full_batch", 0)):
             p, _ = step(p, X, Y)
         return p
 
-    return {("python loop", "per_sample"): per_sample, ("python loop", "full_batch"): full_batch}
+    runs = {("python loop", "per_sample"): per_sample, ("python loop", "full_batch"): full_batch}
+    return {(who, regime): f for (who, regime), f in runs.items() if regime in steps}
 
 
 # ---------------------------------------------------------------- NumPy hand loop
@@ -235,12 +236,8 @@ def torch_runs(X, Y, params, steps, compile_times):
     W1, W2 = (torch.tensor(np.array(params[k])) for k in ("W1", "W2"))
 
     def model():
-        net = nn.Sequential(nn.Linear(64, HIDDEN, bias=False), nn.ReLU(),
-                            nn.Linear(HIDDEN, 10, bias=False))  # fmt: skip
-        with torch.no_grad():
-            net[0].weight.copy_(W1)
-            net[2].weight.copy_(W2)
-        return net
+        return nn.Sequential(nn.Linear(64, HIDDEN, bias=False), nn.ReLU(),
+                             nn.Linear(HIDDEN, 10, bias=False))  # fmt: skip
 
     def run(regime, compiled):
         net = model()
@@ -249,6 +246,9 @@ def torch_runs(X, Y, params, steps, compile_times):
         P = X.shape[0]
 
         def go():
+            with torch.no_grad():  # every run starts from the same weights
+                net[0].weight.copy_(W1)
+                net[2].weight.copy_(W2)
             g = torch.Generator().manual_seed(0)
             order, k = torch.randperm(P, generator=g), 0
             for _ in range(steps[regime]):
@@ -368,15 +368,17 @@ def main():
         args.repeats = 1
     X, Y = digits()
     params = hg.mlp1_init(jax.random.key(0), 64, HIDDEN, 10, dtype=jnp.float32)
-    Xj, Yj = jnp.asarray(X), jnp.asarray(Y)
-    compile_times = {}
-    runs = {
-        **handgrad_runs(Xj, Yj, params, steps),
-        **expert_runs(Xj, Yj, params, steps),
-        **python_loop_runs(Xj, Yj, params, steps),
-        **numpy_runs(X, Y, params, steps),
-        **torch_runs(X, Y, params, steps, compile_times),
-    }
+    compile_times, runs = {}, {}
+    # minibatches from the first 1792 = 14 · 128 samples: every batch holds 128 rows for every
+    # contender (bench_minibatch.py measures the short last batch of 1797 apart)
+    for regimes, n in ((("full_batch", "per_sample"), len(X)), (("minibatch",), MINIBATCH_P)):
+        s = {r: steps[r] for r in regimes}
+        Xn, Yn = X[:n], Y[:n]
+        Xj, Yj = jnp.asarray(Xn), jnp.asarray(Yn)
+        runs |= handgrad_runs(Xj, Yj, params, s) | expert_runs(Xj, Yj, params, s)
+        runs |= python_loop_runs(Xj, Yj, params, s) | numpy_runs(Xn, Yn, params, s)
+        runs |= torch_runs(Xn, Yn, params, s, compile_times)
+    runs = {(who, r): runs[who, r] for who in COLUMNS for r in STEPS if (who, r) in runs}
     us = measure(runs, steps, args.repeats)
     gflops = matmul_gflops(args.repeats)
     report(us, steps, compile_times, gflops, args)

@@ -3,7 +3,7 @@
 Workload: d2l's MLP 64 → 256 → 10 on scikit-learn's digits (P = 1797), minibatch 128, λ = 1e-4,
 float32, 1000 steps (``--steps``); every line µs per step, median of interleaved rounds.
 
-- the shuffle: one epoch order per 14 steps, ``jax.random.permutation`` (key–value sorts)
+- the shuffle: one epoch order per 15 steps, ``jax.random.permutation`` (key–value sorts)
   against ``samplers.shuffle`` (one-operand sorts of packed keys), µs per step amortised;
 - the schedule: ``minibatch(128).schedule`` for the whole chunk, as ``run_sgd`` draws it;
 - the two-size ``lax.switch``: P = 1797 (a short last batch of 5 each epoch) against
@@ -11,6 +11,8 @@ float32, 1000 steps (``--steps``); every line µs per step, median of interleave
 - the gather: the same loop on shuffled indices against the first 128 rows every step;
 - the step's own work: d2l's formulas on a fixed batch, in a ``lax.scan``;
 - the host: one ``run_sgd`` call of one step, checks and dispatch (µs per call);
+- the schedule of ``bench_scaling.py``'s widest batches: minibatch(2048) on P = 16,384, whose
+  epoch is 8 steps long;
 - the orientation of ∂J/∂W⁽¹⁾ = (∂J/∂Z)ᵀX, a product summed over the samples: from
   row-major ∂J/∂Z (P, h), as a batch is usually written, and from ∂J/∂Zᵀ (h, P), one sample
   per column as d2l prints it (µs per product, one compiled call each, at B = 128 and
@@ -51,10 +53,14 @@ def orders(key, P, steps, how):
     return jax.vmap(lambda e: draw(jax.random.fold_in(key, e), P))(epochs)
 
 
-@partial(jax.jit, static_argnames=("P", "steps"))
-def schedule(key, P, steps):
-    sampler = hg.minibatch(B)
+@partial(jax.jit, static_argnames=("P", "batch", "steps"))
+def schedule_of(key, P, batch, steps):
+    sampler = hg.minibatch(batch)
     return sampler.schedule(sampler.init(key), P, steps)
+
+
+def schedule(key, P, steps):
+    return schedule_of(key, P, B, steps)
 
 
 @jax.jit
@@ -112,6 +118,13 @@ def main():
         "loop on the first 128 rows every step": partial(on_indices, params, X, Y, fixed),
         "the step alone, a fixed batch": partial(fixed_batch, params, X[:B], Y[:B], steps),
     }
+    # the scaling benchmark's wide-batch cells: an epoch of 16,384 is 8 steps of 2048, so each
+    # step carries a larger share of a shuffle (12 steps, as bench_scaling.py runs at h = 256)
+    big = {
+        "schedule: minibatch(2048) on P = 16384, 12 steps, per step": partial(
+            schedule_of, key, 16384, 2048, 12
+        )
+    }
     rng, products = jax.random.split(key, 2), {}
     for b, h in ((B, 256), (256, 1024)):
         dZ, Xb = jax.random.normal(rng[0], (b, h)), jax.random.normal(rng[1], (b, 64))
@@ -123,6 +136,7 @@ def main():
         )
     us = {k: v / steps * 1e6 for k, v in medians(per_step, args.repeats).items()}
     us |= {k: v * 1e6 for k, v in medians(products, args.repeats * 20).items()}
+    us |= {k: v / 12 * 1e6 for k, v in medians(big, args.repeats).items()}
     host = medians({"run_sgd, one step": partial(sgd, X, Y, 1)}, args.repeats * 5)
     print(f"command: python benchmarks/bench_minibatch.py --repeats {args.repeats} --steps {steps} · date: "
           f"{datetime.date.today()} · machine: {platform.machine()}, {os.cpu_count()} CPUs, "
