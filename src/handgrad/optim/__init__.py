@@ -2,7 +2,7 @@
 
 - ``rules``: w ← w − η g with a scalar or a positive semi-definite matrix η (optax transformations);
 - ``samplers``: full batch, one sample (the lecture's SGD), shuffled minibatches;
-- ``loop``: the training loop as one ``lax.scan`` under ``jit``;
+- ``steps`` and ``loop``: a chunk of steps as one loop body, and the training loop compiled around it;
 - ``carried``: d2l's MLP trained with s = λ/2‖W‖² carried through each step, not recomputed;
 - ``gradient_free``: finite differences and random directions, from values of J alone;
 - ``landscape``: the loss over two parameters, for contour plots; gᵀηg and the angle of −ηg;
