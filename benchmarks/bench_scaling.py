@@ -34,6 +34,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from timing import medians  # benchmarks/timing.py, beside this script
+from workload import numpy_step, torch_mlp, torch_reset
 
 import handgrad as hg
 
@@ -112,19 +113,9 @@ def batches(P, B, S, draw):
 
 def numpy_run(params, X, Y, B, S):
     W1, W2 = (np.array(params[k]) for k in ("W1", "W2"))
-    onehot, rng = np.eye(Q, dtype=np.float32), np.random.default_rng(0)
+    rng = np.random.default_rng(0)
     draw = lambda how, P: rng.permutation(P) if how == "perm" else rng.integers(0, P, 1)
-
-    def step(W1, W2, Xb, Yb):
-        Z = Xb @ W1.T
-        H = np.maximum(Z, 0)
-        O = H @ W2.T
-        E = np.exp(O - O.max(1, keepdims=True))
-        dO = (E / E.sum(1, keepdims=True) - onehot[Yb]) / len(Yb)
-        dW2 = dO.T @ H + LAM * W2
-        dZ = (dO @ W2) * (Z > 0)
-        dW1 = dZ.T @ Xb + LAM * W1
-        return W1 - LR * dW1, W2 - LR * dW2
+    step = partial(numpy_step, lr=LR, lam=LAM)
 
     def go():
         w1, w2 = W1.copy(), W2.copy()
@@ -143,8 +134,7 @@ def torch_run(params, X, Y, B, S):
         return None
     Xt, Yt = torch.from_numpy(X), torch.from_numpy(Y.astype(np.int64))
     W1, W2 = (torch.from_numpy(np.array(params[k])) for k in ("W1", "W2"))
-    h, d = W1.shape
-    model = nn.Sequential(nn.Linear(d, h, bias=False), nn.ReLU(), nn.Linear(h, Q, bias=False))
+    model = torch_mlp(W1, W2)
     opt = torch.optim.SGD(model.parameters(), lr=LR, weight_decay=LAM)
     g = torch.Generator().manual_seed(0)
     draw = lambda how, P: (
@@ -152,9 +142,7 @@ def torch_run(params, X, Y, B, S):
     )
 
     def go():
-        with torch.no_grad():  # every run starts from the same weights
-            model[0].weight.copy_(W1)
-            model[2].weight.copy_(W2)
+        torch_reset(model, W1, W2)  # every run starts from the same weights
         for idx in batches(len(X), B, S, draw):
             opt.zero_grad()
             nn.functional.cross_entropy(model(Xt[idx]), Yt[idx]).backward()

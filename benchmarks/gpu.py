@@ -37,6 +37,7 @@ import jax.numpy as jnp
 import numpy as np
 from timing import medians  # benchmarks/timing.py, beside this script
 from workload import digits as digits_data
+from workload import torch_mlp
 
 import handgrad as hg
 
@@ -129,7 +130,6 @@ def handgrad_digits(X, Y, steps, compile_s):
 
 def torch_digits(torch, device, X, Y, params, steps):
     """The idiomatic PyTorch loop; weight decay in the optimiser, as PyTorch users write λ."""
-    from torch import nn
     from torch.nn import functional as F
 
     Xt, Yt = torch.from_numpy(X).to(device), torch.from_numpy(Y.astype(np.int64)).to(device)
@@ -139,14 +139,7 @@ def torch_digits(torch, device, X, Y, params, steps):
 
     def run(regime):
         def go():
-            model = nn.Sequential(
-                nn.Linear(64, DIGITS_HIDDEN, bias=False),
-                nn.ReLU(),
-                nn.Linear(DIGITS_HIDDEN, 10, bias=False),
-            ).to(device)
-            with torch.no_grad():
-                model[0].weight.copy_(W1)
-                model[2].weight.copy_(W2)
+            model = torch_mlp(W1, W2)
             opt = torch.optim.SGD(model.parameters(), lr=LR, weight_decay=LAM)
             picks = torch.randint(P, (steps[regime],), device=device)
             order, k = torch.randperm(P, device=device), 0

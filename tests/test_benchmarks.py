@@ -134,4 +134,6 @@ def test_scaling_writes_every_cell_to_table_json_and_plot(tmp_path):
 @pytest.mark.parametrize("script", sorted(p.name for p in (ROOT / "benchmarks").glob("*.py")))
 def test_every_script_says_how_to_run_it(script):
     text = (ROOT / "benchmarks" / script).read_text()
-    assert text.startswith('"""') and ("Run:" in text or script in ("timing.py", "workload.py"))
+    assert text.startswith('"""') and (
+        "Run:" in text or script in ("timing.py", "workload.py", "expert.py")
+    )

@@ -49,6 +49,8 @@ def softmax_cross_entropy(y: ArrayLike, o: ArrayLike, axis: int = -1) -> jax.Arr
     """C(y, o) = logsumexp(o) − o_y for an integer label ``y`` and logits ``o``. For a batch,
     one C per sample, the logits along ``axis`` (0 for samples as columns, as d2l prints them)."""
     o, y = jnp.asarray(o), jnp.asarray(y)
+    if axis == -1:  # one sample or rows: o_y by indexing, the jaxpr the graph figures read
+        return jax.nn.logsumexp(o, axis=-1) - jnp.take_along_axis(o, y[..., None], axis=-1)[..., 0]
     o_y = jnp.take_along_axis(o, jnp.expand_dims(y, axis), axis=axis)
     return jax.nn.logsumexp(o, axis=axis) - jnp.squeeze(o_y, axis)
 
