@@ -43,9 +43,7 @@ from jax.typing import ArrayLike
 
 from handgrad._validate import (
     check_bool,
-    check_key,
     check_lam,
-    check_lr,
     check_positive_int,
     check_steps,
 )
@@ -53,7 +51,6 @@ from handgrad.backprop.d2l import mlp1_backward_batch, mlp1_batch_loss, mlp1_for
 from handgrad.models.losses import l2_penalty
 from handgrad.models.mlp1 import Params, as_mlp1_inputs
 from handgrad.optim.by_value import merge, split
-from handgrad.optim.checks import check_sampler
 from handgrad.optim.loop import init_run
 from handgrad.optim.rules import gd
 from handgrad.optim.samplers import Sampler, on_batch
@@ -209,13 +206,11 @@ def run_mlp1_carried(
     """
     steps, anchor = check_steps(steps), check_positive_int("anchor", anchor)
     penalties = check_bool("penalties", penalties)
-    check_lr(lr)
     check_lam(lam)
-    check_sampler(sampler)
     key = jax.random.key(0) if key is None else key
-    check_key("key", key)
+    # the batches run draws; gd and init_run check η, the sampler and the key
+    state = init_run(params, gd(lr), sampler, key).sampler
     params, X, Y = as_mlp1_inputs(params, X, Y, activation, loss)
-    state = init_run(params, gd(lr), sampler, key).sampler  # the batches run draws
     static, traced = split(sampler)  # equal samplers compile once
     final, J, S = _run(params, X, Y, lr, lam, state, traced, sampler=static, steps=steps,
                        anchor=min(anchor, steps), activation=activation, loss=loss)  # fmt: skip

@@ -42,11 +42,6 @@ def check_rule_and_sampler(rule: Any, sampler: Any) -> None:
             "rule must be an optax.GradientTransformation such as handgrad.gd(0.1), got "
             f"{type(rule).__name__}"
         )
-    check_sampler(sampler)
-
-
-def check_sampler(sampler: Any) -> None:
-    """Raises ``ValueError`` for a sampler of the wrong kind."""
     if not isinstance(sampler, Sampler):
         raise ValueError(
             "sampler must be a Sampler: handgrad.full_batch(), per_sample() or minibatch(B), "
