@@ -31,7 +31,6 @@ import datetime
 import json
 import os
 import platform
-import statistics
 import sys
 import time
 from functools import partial
@@ -40,6 +39,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 from expert import BATCH, LAM, LR, expert_runs
+from timing import medians
 from workload import digits, numpy_step, torch_mlp, torch_reset
 
 import handgrad as hg
@@ -186,26 +186,12 @@ def matmul_gflops(repeats):
     """The machine's float32 matmul rate through XLA: a 1024³ product."""
     a = jnp.ones((1024, 1024), jnp.float32)
     f = jax.jit(lambda a: a @ a)
-    jax.block_until_ready(f(a))
-    times = []
-    for _ in range(repeats * 4):
-        t = time.perf_counter()
-        jax.block_until_ready(f(a))
-        times.append(time.perf_counter() - t)
-    return 2 * 1024**3 / statistics.median(times) / 1e9
+    return 2 * 1024**3 / medians({"1024³": lambda: f(a)}, repeats * 4)["1024³"] / 1e9
 
 
 def measure(runs, steps, repeats):
-    """µs per step, median of ``repeats`` rounds; each round calls every run once, in turn."""
-    for fn in runs.values():  # compile and warm up everything first
-        jax.block_until_ready(fn())
-    samples = {name: [] for name in runs}
-    for _ in range(repeats):
-        for (who, regime), fn in runs.items():
-            t = time.perf_counter()
-            jax.block_until_ready(fn())
-            samples[who, regime].append((time.perf_counter() - t) / steps[regime] * 1e6)
-    return {name: statistics.median(v) for name, v in samples.items()}
+    """µs per step, median of ``repeats`` interleaved rounds (``timing.medians``)."""
+    return {(who, r): t / steps[r] * 1e6 for (who, r), t in medians(runs, repeats).items()}
 
 
 COLUMNS = ["handgrad", "jax.grad", "carried", "expert", "expert, columns", "expert, no s",
